@@ -1,0 +1,56 @@
+# The two commands that matter: `make run` and `make test`. Both set everything up.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 3000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup run test unit integration e2e lint validate bench openapi events deploy clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt scripts/find-python
+	@python=$$(scripts/find-python) || exit 1; \
+	  [ -x $(PY) ] || $$python -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+run: setup
+	$(PY) -m local.server
+
+test: setup lint
+	$(PY) -m pytest -q -n 2 --dist loadgroup tests
+
+unit: setup
+	$(PY) -m pytest -q tests/unit
+
+integration: setup
+	$(PY) -m pytest -q tests/integration
+
+e2e: setup
+	$(PY) -m pytest -q tests/e2e
+
+# cfn-lint understands SAM through aws-sam-translator; it is what `sam validate --lint` runs.
+lint: setup
+	$(VENV)/bin/cfn-lint template.yaml
+
+# `sam` pins older boto3/pydantic, so it lives in its own venv and never in .venv.
+$(VENV)-sam/bin/sam:
+	@python=$$(scripts/find-python) || exit 1; $$python -m venv $(VENV)-sam
+	$(VENV)-sam/bin/pip install --quiet aws-sam-cli
+
+validate: $(VENV)-sam/bin/sam
+	$(VENV)-sam/bin/sam validate --lint
+
+bench: setup
+	$(PY) -m bench
+
+openapi: setup
+	$(PY) -m scripts.openapi > docs/openapi.json
+
+deploy: $(VENV)-sam/bin/sam
+	$(VENV)-sam/bin/sam build && $(VENV)-sam/bin/sam deploy --config-env $${ENV:-default}
+
+clean:
+	rm -rf $(VENV) $(VENV)-sam .aws-sam .pytest_cache

@@ -1,0 +1,45 @@
+"""Institute staff: rule sets and member records (`/admin`)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from renewal import members, rules
+from renewal.api import create_app, handle, principal
+
+logger = Logger()
+tracer = Tracer()
+app = create_app()
+
+RenewalYear = Annotated[int, Path(ge=2000, le=2100, description="Renewal year, e.g. 2027")]
+MemberId = Annotated[str, Path(pattern=members.ID_PATTERN, description="Opaque member id")]
+
+
+@app.put("/admin/rule-sets/<renewal_year>", summary="Create or replace a year's rule set")
+def put_rule_set(renewal_year: RenewalYear, rule_set: Annotated[rules.RuleSetIn, Body()]) -> rules.RuleSet:
+    return rules.put_rule_set(principal(app), renewal_year, rule_set)
+
+
+@app.get("/admin/rule-sets/<renewal_year>", summary="A year's rule set")
+def get_rule_set(renewal_year: RenewalYear) -> rules.RuleSet:
+    return rules.get_rule_set(principal(app), renewal_year)
+
+
+@app.put("/admin/members/<member_id>", summary="Create (201) or replace (200) a member")
+def put_member(member_id: MemberId, member: Annotated[members.MemberIn, Body()]) -> tuple[members.Member, int]:
+    stored, created = members.upsert_member(principal(app), member_id, member)
+    return stored, 201 if created else 200
+
+
+@app.get("/admin/members/<member_id>", summary="A member's record")
+def get_member(member_id: MemberId) -> members.Member:
+    return members.get_member(principal(app), member_id)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return handle(app, event, context)

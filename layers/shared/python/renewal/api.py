@@ -1,0 +1,99 @@
+"""HTTP glue shared by the API functions: one resolver setup, one place that
+maps every error to the contract's error body, the caller from JWT claims.
+
+Nothing here decides a business rule; handlers call services with the
+Principal this module reads.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from renewal import auth
+from renewal.errors import DomainError, Forbidden, MalformedRequest, NotFound, Unauthorized, ValidationFailed
+
+logger = Logger()
+
+
+def error_response(error: DomainError) -> Response:
+    return Response(status_code=error.status, content_type=content_types.APPLICATION_JSON, body=json.dumps(error.body()))
+
+
+def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    details = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ())]
+        details.append(
+            {
+                "field": ".".join(location[1:]) or (location[0] if location else ""),
+                "in": location[0] if location else "body",
+                "message": error.get("msg", "invalid"),
+                "type": error.get("type", "value_error"),
+            }
+        )
+    return details
+
+
+def create_app() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.exception_handler(DomainError)
+    def _domain_error(error: DomainError) -> Response:
+        return error_response(error)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(error: RequestValidationError) -> Response:
+        errors = list(error.errors())
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return error_response(MalformedRequest("The request body is not valid JSON.", code="malformed_json"))
+        if any(e.get("type") == "missing" and tuple(e.get("loc", ()))[:1] == ("body",) and len(e.get("loc", ())) == 1
+               for e in errors):
+            return error_response(MalformedRequest("The request needs a JSON body.", code="malformed_json"))
+        return error_response(ValidationFailed("The request is not valid.", details=_validation_details(errors)))
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        # Logged with its stack for operators; the caller never sees one.
+        logger.exception("unhandled error")
+        body = {"error": {"code": "internal_error", "message": "Something went wrong on our side.", "details": []}}
+        return Response(status_code=500, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+    @app.not_found
+    def _no_route(_: Exception) -> Response:
+        return error_response(NotFound("No such resource.", code="route_not_found"))
+
+    return app
+
+
+def principal(app: APIGatewayHttpResolver) -> auth.Principal:
+    """The caller, from the claims the JWT authorizer verified."""
+    authorizer = app.current_event.request_context.authorizer
+    claims = authorizer.jwt_claim if authorizer else None
+    return auth.Principal.from_claims(claims)
+
+
+def handle(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Resolve an HTTP API event after the route's group gate.
+
+    Powertools validates the body before any route code runs, so the group a
+    path needs is checked here first: a caller outside the group gets 403, not
+    a validation error that would tell them about the route's body.
+    """
+    needed = auth.groups_for_path(event.get("rawPath", ""))
+    if needed:
+        try:
+            claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt", {}).get("claims")
+            auth.Principal.from_claims(claims).require(*needed)
+        except (Unauthorized, Forbidden) as error:
+            return {
+                "statusCode": error.status,
+                "headers": {"Content-Type": content_types.APPLICATION_JSON},
+                "body": json.dumps(error.body()),
+                "isBase64Encoded": False,
+            }
+    return app.resolve(event, context)

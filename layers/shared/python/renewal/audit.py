@@ -1,0 +1,47 @@
+"""The audit trail: who did what, when, and what changed.
+
+Entries are written in the same transaction as the change they describe, so a
+change is never recorded without its entry, nor an entry without its change.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import BaseModel
+
+from renewal import clock, keys, store
+from renewal.auth import Principal
+
+
+class AuditEntry(BaseModel):
+    at: str
+    actor: str
+    action: str
+    changes: dict[str, Any]
+
+
+def entry_op(principal: Principal, *, history_pk: str, action: str, changes: dict[str, Any]) -> dict[str, Any]:
+    at = clock.now_iso()
+    record = {
+        **keys.audit_key(history_pk, at, uuid.uuid4().hex[:12]),
+        "at": at,
+        "actor": principal.actor,
+        "action": action,
+        "changes": changes,
+    }
+    return store.put_op(record)
+
+
+def diff(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Changed fields as {"a.b": {"from": old, "to": new}}, nested dicts flattened."""
+    changes: dict[str, Any] = {}
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        path = f"{prefix}{name}"
+        if isinstance(old, dict) and isinstance(new, dict):
+            changes.update(diff(old, new, f"{path}."))
+        elif old != new:
+            changes[path] = {"from": old, "to": new}
+    return changes

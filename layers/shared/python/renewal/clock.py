@@ -1,0 +1,37 @@
+"""The one domain clock ("today" in DOMAIN.md).
+
+Every rule that depends on the date asks this module. The local stack swaps the
+override for all functions at once (they share one process there); tests do
+the same through `set_today`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+_override: dt.date | None = None
+
+
+def today() -> dt.date:
+    if _override is not None:
+        return _override
+    # An environment override lets a deployed stage or a subprocess pin the date.
+    pinned = os.environ.get("RENEWAL_TODAY")
+    if pinned:
+        return dt.date.fromisoformat(pinned)
+    return dt.datetime.now(dt.UTC).date()
+
+
+def now() -> dt.datetime:
+    """Timestamps for records (issued_at, audit). Real time, not the domain clock."""
+    return dt.datetime.now(dt.UTC)
+
+
+def now_iso() -> str:
+    return now().isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def set_today(day: dt.date | None) -> None:
+    global _override
+    _override = day

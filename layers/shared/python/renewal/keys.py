@@ -1,0 +1,78 @@
+"""Every key of the single table is built here and nowhere else.
+
+The design, and the access pattern each key serves, is written down in
+docs/data-model.md; keep the two in step.
+
+Item keys (PK / SK):
+  MEMBER#{member_id}  PROFILE              the member: name, affiliate, contact, credentials
+  HISTORY#{subject}   AUDIT#{at}#{id}      audit trail of one member (or rule set): staff actions, contact changes
+  RULESET#{year}      RULESET              the rule set of one renewal year
+
+Index keys:
+  GSI1PK AFFILIATE#{code}   GSI1SK MEMBER#{member_id}   members of one affiliate
+  GSI2PK MEMBERS#{shard}    GSI2SK {member_id}          members holding any credential, sharded
+                                                        so an invoice run reads them in parallel
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+PK = "PK"
+SK = "SK"
+GSI1 = "GSI1"
+GSI2 = "GSI2"
+
+PROFILE = "PROFILE"
+RULESET = "RULESET"
+
+# The member index is spread over this many partitions so an invoice run can
+# read it with parallel queries and no hot key; it is a storage detail, not a rule.
+MEMBER_SHARDS = 16
+
+
+def member_pk(member_id: str) -> str:
+    return f"MEMBER#{member_id}"
+
+
+def member_key(member_id: str) -> dict[str, str]:
+    return {PK: member_pk(member_id), SK: PROFILE}
+
+
+def member_id_from_pk(pk: str) -> str:
+    return pk.removeprefix("MEMBER#")
+
+
+# The history lives beside, not inside, the member's partition, so the member's
+# page of data stays one small Query however long the history grows.
+def member_history_pk(member_id: str) -> str:
+    return f"HISTORY#MEMBER#{member_id}"
+
+
+def rule_set_history_pk(renewal_year: int) -> str:
+    return f"HISTORY#RULESET#{renewal_year}"
+
+
+def audit_key(history_pk: str, at: str, audit_id: str) -> dict[str, str]:
+    return {PK: history_pk, SK: f"AUDIT#{at}#{audit_id}"}
+
+
+def rule_set_key(renewal_year: int) -> dict[str, str]:
+    return {PK: f"RULESET#{renewal_year}", SK: RULESET}
+
+
+def affiliate_members_index(affiliate: str, member_id: str) -> dict[str, str]:
+    return {"GSI1PK": f"AFFILIATE#{affiliate}", "GSI1SK": f"MEMBER#{member_id}"}
+
+
+def member_shard(member_id: str) -> int:
+    # A stable hash (not Python's salted hash()) so every process agrees.
+    return int.from_bytes(hashlib.blake2b(member_id.encode(), digest_size=2).digest()) % MEMBER_SHARDS
+
+
+def credential_holders_index(member_id: str) -> dict[str, str]:
+    return {"GSI2PK": f"MEMBERS#{member_shard(member_id):02d}", "GSI2SK": member_id}
+
+
+def credential_holders_partition(shard: int) -> str:
+    return f"MEMBERS#{shard:02d}"

@@ -1,0 +1,255 @@
+"""Members: who holds which credential, and how to reach them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+import phonenumbers
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from renewal import audit, clock, keys, standing, store
+from renewal.auth import Principal
+from renewal.credentials import CredentialCode, normalize_code
+from renewal.errors import Conflict, NotFound, ValidationFailed
+
+ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
+OpaqueId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+AddressLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+
+# USPS codes: the states, DC, the territories and the armed forces' "states".
+US_STATES = frozenset(
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH "
+    "OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI AS MP AA AE AP".split()
+)
+
+
+def _us_phone(value: str) -> str:
+    """Any common US spelling in, E.164 out; numbers that cannot be dialled are refused."""
+    try:
+        number = phonenumbers.parse(value, "US")
+    except phonenumbers.NumberParseException as error:
+        raise ValueError(f"not a phone number: {error}") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _us_state(value: str) -> str:
+    code = value.strip().upper()
+    if code not in US_STATES:
+        raise ValueError("state must be a two-letter USPS code such as CO")
+    return code
+
+
+class Address(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line1: AddressLine
+    line2: AddressLine | None = None
+    city: Name
+    state: Annotated[str, AfterValidator(_us_state)]
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{5}(-\d{4})?$")]
+    country: Literal["US"] = "US"
+
+    @field_validator("line2", mode="before")
+    @classmethod
+    def _blank_line2(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+Phone = Annotated[str, AfterValidator(_us_phone)]
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    address: Address | None = None
+
+
+class ContactPatch(BaseModel):
+    """Any subset of the contact; a field that is sent must be valid (null clears phone or address)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    address: Address | None = None
+
+    @model_validator(mode="after")
+    def _email_kept(self) -> ContactPatch:
+        if "email" in self.model_fields_set and self.email is None:
+            raise ValueError("email cannot be removed; send a new address instead")
+        return self
+
+
+class CredentialIn(BaseModel):
+    """A held credential as staff send it: `status` and `renewed_through` are derived, so ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: Annotated[CredentialCode, BeforeValidator(normalize_code)]
+    earned_on: dt.date
+    status: Any = Field(default=None, exclude=True, description="Derived; ignored if sent.")
+    renewed_through: Any = Field(default=None, exclude=True, description="Derived; ignored if sent.")
+
+
+class Credential(BaseModel):
+    code: CredentialCode
+    earned_on: dt.date
+    status: Literal["active", "grace", "lapsed", "lifetime"]
+    renewed_through: int | None = None
+
+
+class MemberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    member_id: OpaqueId | None = Field(default=None, description="Optional; must equal the id in the path.")
+    first_name: Name
+    last_name: Name
+    affiliate: OpaqueId | None = None
+    contact: Contact = Field(default_factory=Contact)
+    credentials: list[CredentialIn] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_of_each_credential(self) -> MemberIn:
+        codes = [credential.code for credential in self.credentials]
+        if len(codes) != len(set(codes)):
+            raise ValueError("a credential is listed twice (NALP is the same credential as CALP)")
+        return self
+
+
+class Member(BaseModel):
+    member_id: str
+    first_name: str
+    last_name: str
+    affiliate: str | None = None
+    contact: Contact
+    credentials: list[Credential]
+
+
+def _profile_record(member_id: str, body: MemberIn, version: int, created_at: str) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        **keys.member_key(member_id),
+        "member_id": member_id,
+        "first_name": body.first_name,
+        "last_name": body.last_name,
+        "affiliate": body.affiliate,
+        "contact": body.contact.model_dump(mode="json"),
+        "credentials": [c.model_dump(mode="json") for c in body.credentials],
+        "version": version,
+        "created_at": created_at,
+        "updated_at": clock.now_iso(),
+    }
+    if body.affiliate:
+        record.update(keys.affiliate_members_index(body.affiliate, member_id))
+    if body.credentials:
+        record.update(keys.credential_holders_index(member_id))
+    return record
+
+
+def _comparable(record: dict[str, Any] | None) -> dict[str, Any]:
+    if not record:
+        return {}
+    return {name: record.get(name) for name in ("first_name", "last_name", "affiliate", "contact", "credentials")}
+
+
+def _write_profile(principal: Principal, record: dict[str, Any], previous: dict[str, Any] | None, action: str) -> None:
+    # Optimistic locking on `version`: two writers never silently overwrite each other.
+    if previous is None:
+        condition, values = "attribute_not_exists(PK)", None
+    else:
+        condition, values = "version = :seen", {":seen": previous["version"]}
+    try:
+        store.transact(
+            [
+                store.put_op(record, condition=condition, values=values),
+                audit.entry_op(
+                    principal,
+                    history_pk=keys.member_history_pk(record["member_id"]),
+                    action=action,
+                    changes=audit.diff(_comparable(previous), _comparable(record)),
+                ),
+            ]
+        )
+    except store.ConditionFailed as error:
+        raise Conflict("The member was changed by someone else at the same time; reload and try again.") from error
+
+
+def upsert_member(principal: Principal, member_id: str, body: MemberIn) -> tuple[Member, bool]:
+    """Create or replace a member (staff). Returns the member and whether it was created."""
+    principal.require_staff()
+    if body.member_id is not None and body.member_id != member_id:
+        raise ValidationFailed(
+            "member_id in the body does not match the id in the path.",
+            details=[{"field": "member_id", "expected": member_id, "got": body.member_id}],
+        )
+    today = clock.today()
+    future = [c.code.value for c in body.credentials if c.earned_on > today]
+    if future:
+        raise ValidationFailed(
+            "A credential cannot be earned in the future.",
+            details=[{"field": "credentials.earned_on", "codes": future, "today": today.isoformat()}],
+        )
+    previous = store.get(keys.member_key(member_id))
+    version = (previous or {}).get("version", 0) + 1
+    created_at = (previous or {}).get("created_at") or clock.now_iso()
+    record = _profile_record(member_id, body, version, created_at)
+    _write_profile(principal, record, previous, "member.create" if previous is None else "member.update")
+    return _member_view(record, []), previous is None
+
+
+def _load_page(member_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The member's page of data: profile and everything kept beside it, in one Query."""
+    items = list(store.query_all(keys.member_pk(member_id)))
+    profile = next((item for item in items if item["SK"] == keys.PROFILE), None)
+    if profile is None:
+        raise NotFound(f"No member {member_id}.")
+    return profile, [item for item in items if item["SK"] != keys.PROFILE]
+
+
+def _member_view(profile: dict[str, Any], related: list[dict[str, Any]]) -> Member:
+    held = [(c["code"], dt.date.fromisoformat(c["earned_on"])) for c in profile.get("credentials", [])]
+    return Member(
+        member_id=profile["member_id"],
+        first_name=profile["first_name"],
+        last_name=profile["last_name"],
+        affiliate=profile.get("affiliate"),
+        contact=Contact(**profile.get("contact", {})),
+        credentials=[
+            Credential(code=code, earned_on=earned_on, **standing.credential_standing(code, related, clock.today()))
+            for code, earned_on in held
+        ],
+    )
+
+
+def get_member(principal: Principal, member_id: str) -> Member:
+    principal.require_staff()
+    return _member_view(*_load_page(member_id))
+
+
+def get_own_member(principal: Principal) -> Member:
+    return _member_view(*_load_page(principal.require_member()))
+
+
+def patch_contact(principal: Principal, patch: ContactPatch) -> Member:
+    member_id = principal.require_member()
+    profile, related = _load_page(member_id)
+    changes = patch.model_dump(mode="json", include=patch.model_fields_set)
+    record = {**profile, "contact": {**profile.get("contact", {}), **changes}, "updated_at": clock.now_iso(),
+              "version": profile.get("version", 0) + 1}
+    _write_profile(principal, record, profile, "contact.update")
+    return _member_view(record, related)
