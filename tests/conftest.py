@@ -1,0 +1,22 @@
+"""Shared test setup: the layer on sys.path and fake AWS credentials, before any
+module that creates a boto3 client is imported."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "layers" / "shared" / "python"))
+sys.path.insert(0, str(ROOT))
+
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("AWS_PROFILE", None)
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "CredentialRenewal")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "credential-renewal")
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
