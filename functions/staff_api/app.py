@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -11,7 +11,6 @@ from renewal import members, rules
 from renewal.api import create_app, handle, principal
 
 logger = Logger()
-tracer = Tracer()
 app = create_app()
 
 RenewalYear = Annotated[int, Path(ge=2000, le=2100, description="Renewal year, e.g. 2027")]
@@ -40,6 +39,5 @@ def get_member(member_id: MemberId) -> members.Member:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return handle(app, event, context)
