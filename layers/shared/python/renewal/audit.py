@@ -23,7 +23,7 @@ class AuditEntry(BaseModel):
 
 
 def entry_op(principal: Principal, *, history_pk: str, action: str, changes: dict[str, Any]) -> dict[str, Any]:
-    at = clock.now_iso()
+    at = clock.now_precise_iso()
     record = {
         **keys.audit_key(history_pk, at, uuid.uuid4().hex[:12]),
         "at": at,
@@ -40,8 +40,8 @@ def diff(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> dic
     for name in sorted(set(before) | set(after)):
         old, new = before.get(name), after.get(name)
         path = f"{prefix}{name}"
-        if isinstance(old, dict) and isinstance(new, dict):
-            changes.update(diff(old, new, f"{path}."))
+        if isinstance(old, dict | None) and isinstance(new, dict | None) and (old or new):
+            changes.update(diff(old or {}, new or {}, f"{path}."))
         elif old != new:
             changes[path] = {"from": old, "to": new}
     return changes

@@ -32,6 +32,12 @@ def now_iso() -> str:
     return now().isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def now_precise_iso() -> str:
+    """Microseconds, for records that sort by time (audit entries) and may come
+    within the same second."""
+    return now().isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
 def set_today(day: dt.date | None) -> None:
     global _override
     _override = day

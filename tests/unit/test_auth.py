@@ -1,0 +1,76 @@
+"""The caller comes from JWT claims, in either form API Gateway may pass them."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from renewal.auth import Principal, groups_for_path, parse_groups
+from renewal.errors import Forbidden, Unauthorized
+
+GROUPS = st.sets(st.sampled_from(["member", "affiliate", "naaei"]))
+
+
+@given(GROUPS)
+def test_list_and_flattened_string_forms_give_the_same_groups(groups):
+    as_list = sorted(groups)
+    flattened = "[" + " ".join(as_list) + "]"
+    assert parse_groups(as_list) == parse_groups(flattened) == frozenset(groups)
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("[naaei affiliate]", {"naaei", "affiliate"}),
+        ('["naaei","affiliate"]', {"naaei", "affiliate"}),
+        ("member", {"member"}),
+        ("[]", set()),
+        (None, set()),
+    ],
+)
+def test_group_claim_spellings(raw, expected):
+    assert parse_groups(raw) == frozenset(expected)
+
+
+def test_member_id_comes_from_the_token():
+    principal = Principal.from_claims({"sub": "u1", "cognito:groups": "[member]", "custom:member_id": "M-1"})
+    assert principal.require_member() == "M-1"
+
+
+def test_member_without_member_id_claim_is_forbidden():
+    with pytest.raises(Forbidden):
+        Principal.from_claims({"sub": "u1", "cognito:groups": "[member]"}).require_member()
+
+
+def test_no_claims_is_unauthorized():
+    with pytest.raises(Unauthorized):
+        Principal.from_claims(None)
+    with pytest.raises(Unauthorized):
+        Principal.from_claims({"cognito:groups": "[naaei]"})
+
+
+def test_wrong_group_is_forbidden():
+    with pytest.raises(Forbidden):
+        Principal.from_claims({"sub": "u1", "cognito:groups": "[member]"}).require_staff()
+
+
+def test_affiliate_sees_only_its_own_members():
+    aasc = Principal.from_claims({"sub": "a", "cognito:groups": "[affiliate]", "custom:affiliate": "AASC"})
+    assert aasc.may_see_affiliate_member("AASC")
+    assert not aasc.may_see_affiliate_member("AAGD")
+    assert not aasc.may_see_affiliate_member(None)
+
+
+@pytest.mark.parametrize(
+    "path, groups",
+    [
+        ("/me", ("member",)),
+        ("/me/contact", ("member",)),
+        ("/admin/members/M-1", ("naaei",)),
+        ("/review/cec-submissions", ("naaei",)),
+        ("/affiliate/cec-forms", ("affiliate",)),
+        ("/health", ()),
+        ("/media", ()),
+    ],
+)
+def test_each_part_of_the_api_names_its_group(path, groups):
+    assert groups_for_path(path) == groups
