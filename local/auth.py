@@ -1,0 +1,91 @@
+"""The HTTP API JWT authorizer, emulated: RS256 tokens signed by a local key
+stand in for Cognito's, and every non-public route checks them before any
+handler runs, as API Gateway does.
+
+The key is generated once and kept in the state directory, so tokens minted
+before a restart keep working after it.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+TOKEN_LIFETIME_S = 12 * 3600
+KEY_FILE = "jwt-signing-key.pem"
+
+
+def load_or_create_key(state_dir: Path) -> rsa.RSAPrivateKey:
+    path = state_dir / KEY_FILE
+    if path.exists():
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        assert isinstance(key, rsa.RSAPrivateKey), path
+        return key
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    state_dir.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_bytes(pem)
+    temporary.chmod(0o600)
+    temporary.replace(path)
+    return key
+
+
+class Authority:
+    """Mints tokens shaped like Cognito ID tokens and verifies them like the JWT authorizer."""
+
+    def __init__(self, key: rsa.RSAPrivateKey, issuer: str, audience: list[str]):
+        self._key = key
+        self._public = key.public_key()
+        self.issuer = issuer
+        self.audience = audience
+        # Like a Cognito JWKS key id; the authorizer would pick the key by it.
+        self.kid = uuid.uuid5(uuid.NAMESPACE_OID, issuer).hex
+
+    def mint(self, sub: str, groups: list[str], member_id: str | None = None, affiliate: str | None = None,
+             lifetime_s: int = TOKEN_LIFETIME_S) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "sub": sub,
+            "cognito:groups": list(groups),
+            "iss": self.issuer,
+            "aud": self.audience[0],
+            "token_use": "id",
+            "iat": now,
+            "auth_time": now,
+            "exp": now + lifetime_s,
+        }
+        if member_id:
+            claims["custom:member_id"] = member_id
+        if affiliate:
+            claims["custom:affiliate"] = affiliate
+        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
+
+    def verify(self, authorization: str | None) -> Mapping[str, Any] | None:
+        """The token's claims, or None when API Gateway would answer 401.
+
+        Signature, exp, iss and aud are checked; real time is used (the domain
+        clock in /_local/clock never moves token expiry)."""
+        if not authorization:
+            return None
+        scheme, _, token = authorization.strip().partition(" ")
+        # The authorizer accepts the token with or without the Bearer prefix.
+        token = token.strip() if scheme.lower() == "bearer" else authorization.strip()
+        try:
+            return jwt.decode(
+                token,
+                self._public,
+                algorithms=["RS256"],
+                issuer=self.issuer,
+                audience=self.audience,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
+        except jwt.PyJWTError:
+            return None

@@ -1,0 +1,148 @@
+"""The `/_local/*` helpers: tokens, the domain clock, schedules and the outbox.
+
+They exist only in the local stack (never in template.yaml), standing in for
+Cognito sign-in, the passing of time, EventBridge Scheduler and a mailbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from local import schedules
+from local.auth import Authority
+from local.invoke import Invoker
+from local.outbox import Outbox
+from local.responses import error_response, json_response
+
+OpaqueId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,64}$")]
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sub: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+    groups: list[Literal["member", "affiliate", "naaei"]] = Field(default_factory=list)
+    member_id: OpaqueId | None = None
+    affiliate: OpaqueId | None = None
+
+
+class ClockRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    today: dt.date
+
+
+class DomainClock:
+    """The layer's one clock module, shared by every function in this process;
+    remembers the override so it can be shown and saved."""
+
+    def __init__(self) -> None:
+        self.override: dt.date | None = None
+
+    def set(self, today: dt.date | None) -> None:
+        from renewal import clock  # imported late: the layer is put on sys.path first
+
+        clock.set_today(today)
+        self.override = today
+
+    def state(self) -> dict[str, Any]:
+        from renewal import clock
+
+        return {"today": clock.today().isoformat(), "overridden": self.override is not None}
+
+
+class LocalHelpers:
+    def __init__(self, authority: Authority, invoker: Invoker, outbox: Outbox, domain_clock: DomainClock,
+                 resolve: Callable[[Any], Any] = lambda value: value, on_change: Callable[[], None] = lambda: None):
+        self.authority, self.invoker, self.outbox, self.domain_clock = authority, invoker, outbox, domain_clock
+        self.resolve, self.on_change = resolve, on_change
+        self.routes = Map([
+            Rule("/_local/token", methods=["POST"], endpoint=self.token),
+            Rule("/_local/clock", methods=["GET", "PUT", "DELETE"], endpoint=self.clock),
+            Rule("/_local/schedules/<name>", methods=["POST"], endpoint=self.schedule),
+            Rule("/_local/outbox", methods=["GET"], endpoint=self.outbox_items),
+        ])
+
+    def __call__(self, request: Request) -> Response:
+        try:
+            endpoint, arguments = self.routes.bind_to_environ(request.environ).match()
+        except MethodNotAllowed:
+            return error_response(405, "method_not_allowed", f"{request.method} is not allowed on {request.path}.")
+        except NotFound:
+            return error_response(404, "not_found", f"No local helper at {request.path}.")
+        response = endpoint(request, **arguments)
+        if request.method != "GET":
+            self.on_change()
+        return response
+
+    # ------------------------------------------------------------------ token
+    def token(self, request: Request) -> Response:
+        parsed = _parse(request, TokenRequest)
+        if isinstance(parsed, Response):
+            return parsed
+        token = self.authority.mint(parsed.sub, parsed.groups, parsed.member_id, parsed.affiliate)
+        return json_response(200, {"access_token": token, "token_type": "Bearer", "expires_in": 12 * 3600})
+
+    # ------------------------------------------------------------------ clock
+    def clock(self, request: Request) -> Response:
+        if request.method == "PUT":
+            parsed = _parse(request, ClockRequest)
+            if isinstance(parsed, Response):
+                return parsed
+            self.domain_clock.set(parsed.today)
+        elif request.method == "DELETE":
+            self.domain_clock.set(None)
+        return json_response(200, self.domain_clock.state())
+
+    # ------------------------------------------------------------------ schedules
+    def schedule(self, request: Request, name: str) -> Response:
+        found = schedules.find(self.invoker.functions, name)
+        if found is None:
+            return error_response(404, "not_found", f"No schedule named {name} in template.yaml.")
+        function, schedule = found
+        try:
+            result = self.invoker.invoke(function.logical_id, schedules.scheduled_event(schedule, self.resolve))
+        except Exception:
+            print(f"local: schedule {name} -> {function.logical_id} raised", file=sys.stderr)
+            traceback.print_exc(file=sys.stderr)
+            return error_response(500, "internal_error", f"{function.logical_id} failed; see the stack's log.")
+        return json_response(200, {"schedule": schedule["name"], "function": function.logical_id,
+                                   "result": _jsonable(result)})
+
+    # ------------------------------------------------------------------ outbox
+    def outbox_items(self, request: Request) -> Response:
+        return json_response(200, {"items": self.outbox.items()})
+
+
+def _parse(request: Request, model: type[BaseModel]) -> Any:
+    """The body as `model`, or the contract's 400 / 422 response."""
+    try:
+        data = json.loads(request.get_data(cache=True) or b"null")
+    except ValueError:
+        return error_response(400, "malformed_json", "The request body is not valid JSON.")
+    if not isinstance(data, dict):
+        return error_response(400, "malformed_json", "The request body must be a JSON object.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        details = [{"field": ".".join(str(p) for p in e["loc"]), "in": "body", "message": e["msg"], "type": e["type"]}
+                   for e in error.errors()]
+        return error_response(422, "validation_error", "The request is not valid.", details)
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return repr(value)

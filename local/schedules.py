@@ -1,0 +1,46 @@
+"""EventBridge Scheduler schedules (ScheduleV2 events), fired on demand by
+`POST /_local/schedules/{name}` instead of by the clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from local import template
+from local.resources import ACCOUNT, REGION
+
+
+def find(functions: Mapping[str, template.Function], name: str) -> tuple[template.Function, dict[str, Any]] | None:
+    """The schedule with this Name property, or else this event's logical name."""
+    for function in functions.values():
+        for schedule in function.schedules:
+            if schedule["name"] == name:
+                return function, schedule
+    for function in functions.values():
+        for schedule in function.schedules:
+            if schedule["event"] == name:
+                return function, schedule
+    return None
+
+
+def scheduled_event(schedule: Mapping[str, Any], resolve: Any = lambda value: value) -> Any:
+    """What the target receives: the schedule's Input (a JSON string in the
+    template) when it has one, else a scheduled-event envelope."""
+    given = schedule.get("input")
+    if given is not None:
+        given = resolve(given)
+        return json.loads(given) if isinstance(given, str) else given
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.scheduler",
+        "account": ACCOUNT,
+        "time": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": REGION,
+        "resources": [f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/default/{schedule['name']}"],
+        "detail": {},
+    }

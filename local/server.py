@@ -1,0 +1,195 @@
+"""The local stack behind `make run`: the template's functions behind an
+emulated HTTP API, on moto, with no Docker and no AWS account.
+
+    python -m local.server      # PORT (3000), LOCAL_STATE_DIR (.local/), SEED (demo | none)
+
+Start-up order matters: moto first, then the AWS environment, then the
+resources, and only then the handler modules, whose module-level clients read
+AWS_ENDPOINT_URL when they are created.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from local import template
+
+SEEDS = ("demo", "none")
+
+
+def _aws_environment(endpoint: str) -> None:
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+    os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+    os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"] = "us-east-1"
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        os.environ.pop(name, None)
+    # X-Ray has no daemon here; Tracing: Active in the template means nothing locally.
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+
+
+def _layer_on_path() -> None:
+    # Exactly once, and the same entry load_handler checks, so every function
+    # shares one `renewal` package and so one renewal.clock.
+    if str(template.LAYER_PATH) not in sys.path:
+        sys.path.insert(0, str(template.LAYER_PATH))
+
+
+def _access_log() -> type:
+    """A request handler that logs our requests (method, path, status) but not
+    moto's, which share werkzeug's logger and would drown them."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    logger = logging.getLogger("local.http")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    class AccessLog(WSGIRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            logger.info("%s %s %s", self.command, getattr(self, "path", self.requestline), code)
+
+    return AccessLog
+
+
+class LocalStack:
+    """Everything `make run` starts, and stops in reverse order."""
+
+    def __init__(self, port: int, state_dir: Path, seed_mode: str):
+        self.port, self.state_dir, self.seed_mode = port, state_dir, seed_mode
+
+    def start(self) -> None:
+        _layer_on_path()
+        from moto.server import ThreadedMotoServer
+
+        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.moto.start()
+        host, moto_port = self.moto.get_host_and_port()
+        _aws_environment(f"http://{host}:{moto_port}")
+
+        import boto3
+
+        from local import auth, outbox, resources, seed, sqs, state
+        from local.gateway import Gateway
+        from local.helpers import DomainClock, LocalHelpers
+        from local.invoke import Invoker
+
+        session = boto3.session.Session()
+        self.names = resources.LocalNames(f"http://{host}:{moto_port}")
+        resources.create_all(self.names, session)
+        functions = template.functions()
+        os.environ.update(self.names.function_environment(functions))
+
+        self.dynamodb = session.client("dynamodb")
+        saved_table = state.read_json(self.state_dir / state.TABLE_FILE)
+        saved_clock = state.read_json(self.state_dir / state.CLOCK_FILE) or {}
+        if saved_table:
+            state.load_table(self.dynamodb, self.names.table_name, saved_table["items"])
+        self.outbox = outbox.Outbox(state.read_json(self.state_dir / state.OUTBOX_FILE))
+        issuer, audience = self.names.cognito_issuer_and_audience()
+        self.authority = auth.Authority(auth.load_or_create_key(self.state_dir), issuer, audience)
+        self.clock = DomainClock()
+        self.snapshots = state.Snapshots(self.state_dir, self._snapshot, interval_s=1.0, poll=self.outbox.collect)
+
+        self.invoker = Invoker(functions)
+        self.invoker.load_all()
+        helpers = LocalHelpers(self.authority, self.invoker, self.outbox, self.clock, self.names.resolve,
+                               self.snapshots.changed)
+        self.gateway = Gateway(self.invoker, self.authority, helpers, self.snapshots.changed)
+
+        if saved_table is None and self.seed_mode == "demo":
+            # Seeded with the real date (before a saved clock override applies),
+            # so the first-year holder's 2026 credential is never "in the future".
+            failed = seed.load(self.gateway)
+            print(f"local: demo data loaded{f' ({failed} requests failed)' if failed else ''}", flush=True)
+        if saved_clock.get("today"):
+            self.clock.set(dt.date.fromisoformat(saved_clock["today"]))
+        self.snapshots.save()  # from now on the state dir has a table: no second seeding
+
+        from werkzeug.serving import make_server
+
+        self.http = make_server("127.0.0.1", self.port, self.gateway, threaded=True, request_handler=_access_log())
+        self.http_thread = threading.Thread(target=self.http.serve_forever, name="http", daemon=True)
+        self.http_thread.start()
+        self.pollers = sqs.start_pollers(session.client("sqs"), self.invoker, self.names.queue_url,
+                                         self.names.queue_arn, self.snapshots.changed)
+        self.snapshots.start()
+
+    def _snapshot(self) -> dict[str, Any]:
+        from local import state
+
+        return {
+            state.TABLE_FILE: {"table": self.names.table_name,
+                               "items": state.dump_table(self.dynamodb, self.names.table_name)},
+            state.OUTBOX_FILE: self.outbox.items(),
+            state.CLOCK_FILE: {"today": self.clock.override.isoformat() if self.clock.override else None},
+        }
+
+    def stop(self) -> None:
+        from local import sqs
+
+        self.http.shutdown()  # no new requests; the ones in flight finish
+        sqs.stop_pollers(self.pollers)
+        self.snapshots.stop()
+        self.snapshots.save()
+        self.moto.stop()
+
+    def banner(self) -> str:
+        from local import seed
+
+        base = f"http://127.0.0.1:{self.port}"
+        member = seed.example_member()
+        member_token = self.authority.mint(f"demo-{member['member_id']}", ["member"], member["member_id"],
+                                           member.get("affiliate"))
+        staff_token = self.authority.mint("demo-staff", ["naaei"])
+        return "\n".join([
+            f"Local stack on {base}  (state: {self.state_dir}, seed: {self.seed_mode}; Ctrl-C stops and saves)",
+            f"  API docs: {base}/swagger",
+            "  As a member (GET /me):",
+            f"    curl -s -H 'Authorization: Bearer {member_token}' {base}/me",
+            "  As institute staff (GET /admin/members/{id}):",
+            f"    curl -s -H 'Authorization: Bearer {staff_token}' {base}/admin/members/{member['member_id']}",
+            f"  More tokens: curl -s -X POST {base}/_local/token -d '{{\"sub\": \"me\", \"groups\": [\"member\"], "
+            f"\"member_id\": \"{member['member_id']}\"}}'",
+        ])
+
+
+def main() -> int:
+    from local import state
+
+    port = int(os.environ.get("PORT") or 3000)
+    seed_mode = (os.environ.get("SEED") or "demo").lower()
+    if seed_mode not in SEEDS:
+        print(f"SEED must be one of {', '.join(SEEDS)}, not {seed_mode!r}", file=sys.stderr)
+        return 2
+    stack = LocalStack(port, state.state_dir(), seed_mode)
+
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    try:
+        stack.start()
+    except OSError as error:
+        print(f"local: cannot start: {error} (is port {port} in use? set PORT=...)", file=sys.stderr)
+        return 1
+    print(stack.banner(), flush=True)
+    while not stopping.wait(0.5):
+        pass
+    print("local: stopping; saving state", flush=True)
+    stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""What the local stack keeps across restarts, under LOCAL_STATE_DIR: the
+table's items, the outbox, the clock override (and, in local.auth, the JWT
+signing key).
+
+Saved on a clean stop and, while running, within a couple of seconds of any
+change, so even a kill -9 loses little. Files are replaced atomically, so a
+crash mid-save leaves the previous snapshot intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from local.template import ROOT
+
+TABLE_FILE = "table.json"
+OUTBOX_FILE = "outbox.json"
+CLOCK_FILE = "clock.json"
+BATCH_WRITE_MAX = 25  # BatchWriteItem's limit per call
+
+
+def state_dir() -> Path:
+    return Path(os.environ.get("LOCAL_STATE_DIR") or ROOT / ".local").resolve()
+
+
+def write_json(path: Path, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(value, indent=1, sort_keys=True), encoding="utf-8")
+    temporary.replace(path)
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+# ------------------------------------------------------------------ table
+def dump_table(dynamodb: Any, table_name: str) -> list[dict[str, Any]]:
+    # A Scan is fine here: this is the stack's own snapshot, not a request path.
+    items: list[dict[str, Any]] = []
+    for page in dynamodb.get_paginator("scan").paginate(TableName=table_name, ConsistentRead=True):
+        items.extend(page.get("Items", []))
+    return items
+
+
+def load_table(dynamodb: Any, table_name: str, items: list[dict[str, Any]]) -> None:
+    for start in range(0, len(items), BATCH_WRITE_MAX):
+        requests = {table_name: [{"PutRequest": {"Item": item}} for item in items[start:start + BATCH_WRITE_MAX]]}
+        while requests:
+            requests = dynamodb.batch_write_item(RequestItems=requests).get("UnprocessedItems") or {}
+
+
+class Snapshots:
+    """Saves the state now (`save`) or soon after `changed()` (a background thread)."""
+
+    def __init__(self, directory: Path, collect: Callable[[], dict[str, Any]], interval_s: float = 2.0,
+                 poll: Callable[[], bool] = lambda: False):
+        self.directory = directory
+        self._collect = collect  # file name -> JSON value
+        self._poll = poll  # checks for changes nobody announced (e-mails moto received); True if any
+        self._interval = interval_s
+        self._dirty = threading.Event()
+        self._stopping = threading.Event()
+        self._save_lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="state-snapshots", daemon=True)
+
+    def changed(self) -> None:
+        self._dirty.set()
+
+    def save(self) -> None:
+        with self._save_lock:
+            # Cleared before reading, so a change made during the save is saved next time.
+            self._dirty.clear()
+            for name, value in self._collect().items():
+                write_json(self.directory / name, value)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self._interval):
+            try:
+                if self._poll():
+                    self._dirty.set()
+                if self._dirty.is_set():
+                    self.save()
+            except Exception:  # keep going; the next round retries
+                traceback.print_exc(file=sys.stderr)
