@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from renewal import members, rules
+from renewal import members, renewals, rules
 from renewal.api import create_app, handle, principal
 
 logger = Logger()
@@ -36,6 +36,11 @@ def put_member(member_id: MemberId, member: Annotated[members.MemberIn, Body()])
 @app.get("/admin/members/<member_id>", summary="A member's record")
 def get_member(member_id: MemberId) -> members.Member:
     return members.get_member(principal(app), member_id)
+
+
+@app.get("/admin/members/<member_id>/renewals/<renewal_year>", summary="A member's renewal for a year")
+def get_member_renewal(member_id: MemberId, renewal_year: RenewalYear) -> renewals.Renewal:
+    return renewals.get_member_renewal(principal(app), member_id, renewal_year)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

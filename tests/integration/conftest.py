@@ -17,17 +17,76 @@ from local import apigw, template
 TABLE = "renewal-test"
 
 
+def _reset_adapters() -> None:
+    from renewal import notify, queue, store
+
+    for adapter in (store, queue, notify):
+        adapter.reset()
+
+
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("TABLE_NAME", TABLE)
     with mock_aws():
-        from renewal import store
-
-        store.reset()
+        _reset_adapters()
         client = boto3.client("dynamodb")
         template.create_table(client, TABLE)
+        sqs = boto3.client("sqs")
+        # The queues of template.yaml, with their dead-letter wiring and receive limits.
+        arns = {}
+        for name, props in sorted(template.queues().items(), key=lambda kv: "RedrivePolicy" in kv[1]):
+            attributes = {"VisibilityTimeout": str(props.get("VisibilityTimeout", 30))}
+            redrive = props.get("RedrivePolicy")
+            if redrive:
+                dlq = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
+                attributes["RedrivePolicy"] = json.dumps(
+                    {"deadLetterTargetArn": arns[dlq], "maxReceiveCount": str(redrive["maxReceiveCount"])})
+            url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+            arns[name] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            QUEUES[name] = url
+        monkeypatch.setenv("INVOICE_JOB_QUEUE_URL", QUEUES["InvoiceJobQueue"])
+        boto3.client("ses").verify_email_identity(EmailAddress="renewals@example.org")
         yield client
-        store.reset()
+        _reset_adapters()
+
+
+QUEUES: dict[str, str] = {}
+
+
+def drain(queue: str, function_id: str, *, rounds: int = 200, visibility: int = 0) -> int:
+    """Delivers the queue's messages to the function the template wires to it, as
+    Lambda's poller would (partial batch failures honoured), until it is empty.
+    Failed messages come back at once (visibility 0) so redrive is quick to test."""
+    from local.sqs import records_to_delete, sqs_event
+
+    sqs = boto3.client("sqs")
+    url = QUEUES[queue]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    function = template.functions()[function_id]
+    (source,) = function.sqs_sources
+    handler = apigw.load_handler(function)
+    delivered = 0
+    for _ in range(rounds):
+        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=min(10, source["batch_size"]),
+                                    VisibilityTimeout=visibility, MessageSystemAttributeNames=["All"],
+                                    MessageAttributeNames=["All"]).get("Messages", [])
+        if not batch:
+            return delivered
+        delivered += len(batch)
+        try:
+            response = handler(sqs_event(batch, arn), apigw.LambdaContext(function_id))
+        except Exception:
+            continue
+        for message in records_to_delete(batch, response, source["report_failures"]):
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    raise AssertionError(f"{queue} did not drain")
+
+
+def sent_emails() -> list[dict[str, Any]]:
+    from moto.backends import get_backend
+
+    backend = get_backend("ses")["123456789012"]["us-east-1"]
+    return [{"to": m.destinations["ToAddresses"], "subject": m.subject, "text": m.body} for m in backend.sent_messages]
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,9 @@ docs/data-model.md; keep the two in step.
 Item keys (PK / SK):
   MEMBER#{member_id}  PROFILE              the member: name, affiliate, contact, credentials
   HISTORY#{subject}   AUDIT#{at}#{id}      audit trail of one member (or rule set): staff actions, contact changes
-  RULESET#{year}      RULESET              the rule set of one renewal year
+  RULESET#{year}      RULESET              the rule set of one renewal year (GSI1 RULESETS / year)
+  MEMBER#{member_id}  INVOICE#{year}       the invoice: the member's renewal record for the year (GSI1 RENEWALS#{year})
+  RUN#{run_id}        RUN, SHARD#n, BATCH#id   an invoice run, and markers that make each shard and batch count once
 
 Index keys:
   GSI1PK AFFILIATE#{code}   GSI1SK MEMBER#{member_id}   members of one affiliate
@@ -76,3 +78,63 @@ def credential_holders_index(member_id: str) -> dict[str, str]:
 
 def credential_holders_partition(shard: int) -> str:
     return f"MEMBERS#{shard:02d}"
+
+
+# ---- invoices, renewals and invoice runs (issue #3)
+
+
+def invoice_sk(renewal_year: int) -> str:
+    return f"INVOICE#{renewal_year}"
+
+
+INVOICE_PREFIX = "INVOICE#"
+
+
+def invoice_id(renewal_year: int, member_id: str) -> str:
+    # The id names its own key: one invoice per member and year is the key itself,
+    # and a route that names only the invoice reaches it with one GetItem.
+    return f"INV-{renewal_year}-{member_id}"
+
+
+def invoice_key_from_id(value: str) -> dict[str, str] | None:
+    """The invoice's key, or None when the id is not one of ours."""
+    prefix, _, rest = value.partition("-")
+    year, _, member_id = rest.partition("-")
+    if prefix != "INV" or not year.isdigit() or len(year) != 4 or not member_id:
+        return None
+    return {PK: member_pk(member_id), SK: invoice_sk(int(year))}
+
+
+def invoice_key(renewal_year: int, member_id: str) -> dict[str, str]:
+    return {PK: member_pk(member_id), SK: invoice_sk(renewal_year)}
+
+
+def renewals_index(renewal_year: int, member_id: str) -> dict[str, str]:
+    return {"GSI1PK": renewals_partition(renewal_year), "GSI1SK": member_id}
+
+
+def renewals_partition(renewal_year: int) -> str:
+    return f"RENEWALS#{renewal_year}"
+
+
+RULE_SETS_PARTITION = "RULESETS"
+
+
+def rule_sets_index(renewal_year: int) -> dict[str, str]:
+    return {"GSI1PK": RULE_SETS_PARTITION, "GSI1SK": f"{renewal_year:04d}"}
+
+
+def run_pk(run_id: str) -> str:
+    return f"RUN#{run_id}"
+
+
+def run_key(run_id: str) -> dict[str, str]:
+    return {PK: run_pk(run_id), SK: "RUN"}
+
+
+def run_shard_key(run_id: str, shard: int) -> dict[str, str]:
+    return {PK: run_pk(run_id), SK: f"SHARD#{shard:02d}"}
+
+
+def run_batch_key(run_id: str, batch_id: str) -> dict[str, str]:
+    return {PK: run_pk(run_id), SK: f"BATCH#{batch_id}"}

@@ -66,6 +66,9 @@ class RuleSetIn(BaseModel):
     participation_cap: CecAmount
     require_complete_submission: bool = True
     first_year_cec_waived: bool = True
+    reminder_days_before_due: Annotated[int, Field(ge=0, le=366)] = Field(
+        default=30, description="How many days before the due date the reminder e-mail goes out."
+    )
     credentials: dict[Annotated[CredentialCode, BeforeValidator(normalize_code)], CredentialRule] = Field(
         min_length=1
     )
@@ -93,6 +96,10 @@ class RuleSet(RuleSetIn):
         rule = self.rule_for(code)
         return bool(rule and rule.renews_annually)
 
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> RuleSet:
+        return cls(**record, locked="locked_at" in record)
+
 
 def put_rule_set(principal: Principal, renewal_year: int, body: RuleSetIn) -> RuleSet:
     principal.require_staff()
@@ -102,7 +109,11 @@ def put_rule_set(principal: Principal, renewal_year: int, body: RuleSetIn) -> Ru
             details=[{"field": "renewal_year", "expected": renewal_year, "got": body.renewal_year}],
         )
     rule_set = RuleSet(**body.model_dump(exclude={"renewal_year"}), renewal_year=renewal_year, updated_at=clock.now_iso())
-    record = {**keys.rule_set_key(renewal_year), **rule_set.model_dump(mode="json", exclude={"locked"})}
+    record = {
+        **keys.rule_set_key(renewal_year),
+        **keys.rule_sets_index(renewal_year),
+        **rule_set.model_dump(mode="json", exclude={"locked"}),
+    }
     previous = store.get(keys.rule_set_key(renewal_year))
     try:
         # The lock is set by the invoice run; the condition makes a PUT that races it lose.
@@ -135,7 +146,7 @@ def load_rule_set(renewal_year: int) -> RuleSet | None:
     record = store.get(keys.rule_set_key(renewal_year))
     if record is None:
         return None
-    return RuleSet(**record, locked="locked_at" in record)
+    return RuleSet.from_record(record)
 
 
 def get_rule_set(principal: Principal, renewal_year: int) -> RuleSet:

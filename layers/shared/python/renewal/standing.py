@@ -1,19 +1,120 @@
-"""A held credential's standing, derived from the member's renewals as of today.
+"""A member's standing, derived whenever it is read (never stored, so it never
+waits for a batch job): the status of a renewal year as of today, and each held
+credential's status and `renewed_through`.
 
-Issue #3 (invoices and renewal status) feeds the renewal records in; until a
-member has any, a renewable credential reads `active` with nothing renewed yet.
+Everything comes from the member's page of data (one Query): the invoice of a
+year carries the snapshot of the rule set it was issued under (the rule set is
+locked once the year's invoice run starts), so reading standing needs no
+further call.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from renewal import cec
 from renewal.credentials import CredentialCode
 
+NOT_REQUIRED, OPEN, GRACE, LAPSED, RENEWED, WAIVED = "not_required", "open", "grace", "lapsed", "renewed", "waived"
+MILITARY = "military_deployment"
+EMERITUS = "emeritus"
 
-def credential_standing(code: str, related: list[dict[str, Any]], today: dt.date) -> dict[str, Any]:
+
+def status_of(*, required: bool, waived: bool, paid: bool, cec_complete: bool, due_date: dt.date,
+              grace_ends: dt.date, today: dt.date) -> str:
+    if waived:
+        return WAIVED
+    if not required:
+        return NOT_REQUIRED
+    if paid and cec_complete:
+        return RENEWED
+    if today <= due_date:
+        return OPEN
+    if today <= grace_ends:
+        return GRACE
+    return LAPSED
+
+
+def waivers_in(items: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The waiver items of a member's partition."""
+    return [i for i in items if str(i.get("SK", "")).startswith("WAIVER#")]
+
+
+def military_waived(waivers: Iterable[Mapping[str, Any]], renewal_year: int) -> bool:
+    """Dues and CECs waived for that one year (a revoked waiver no longer counts)."""
+    return any(w["type"] == MILITARY and int(w["renewal_year"]) == renewal_year and not w.get("revoked_at")
+               for w in waivers)
+
+
+def emeritus_from(waivers: Iterable[Mapping[str, Any]], renewal_year: int) -> bool:
+    """CECs waived from the named year on."""
+    return any(w["type"] == EMERITUS and int(w["renewal_year"]) <= renewal_year and not w.get("revoked_at")
+               for w in waivers)
+
+
+def activities(items: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return [i for i in items if str(i.get("SK", "")).startswith("CEC#")]
+
+
+@dataclass(frozen=True)
+class YearStanding:
+    status: str
+    paid: bool
+    cec_complete: bool
+    tally: cec.Tally
+
+
+def invoice_standing(invoice: Mapping[str, Any], items: list[Mapping[str, Any]], today: dt.date) -> YearStanding:
+    """The standing of the year an invoice was issued for."""
+    terms = invoice["terms"]
+    year = int(invoice["renewal_year"])
+    counted = cec.tally(
+        activities(items),
+        dt.date.fromisoformat(terms["earning_window"]["start"]),
+        dt.date.fromisoformat(terms["earning_window"]["end"]),
+        float(terms["participation_cap"]),
+    )
+    waivers = waivers_in(items)
+    cec_waived = bool(invoice.get("cec_waived")) or emeritus_from(waivers, year)
+    done = cec.complete(counted, float(invoice["cec_required"]), float(invoice["in_network_required"]), cec_waived)
+    paid = invoice["status"] == "paid"
+    status = status_of(
+        required=True,
+        waived=military_waived(waivers, year),
+        paid=paid,
+        cec_complete=done,
+        due_date=dt.date.fromisoformat(invoice["due_date"]),
+        grace_ends=dt.date.fromisoformat(terms["grace_ends"]),
+        today=today,
+    )
+    return YearStanding(status=status, paid=paid, cec_complete=done, tally=counted)
+
+
+def invoices(items: Iterable[Mapping[str, Any]]) -> dict[int, Mapping[str, Any]]:
+    return {int(i["renewal_year"]): i for i in items if str(i.get("SK", "")).startswith("INVOICE#")}
+
+
+# A renewable credential's status follows the renewal of the current calendar year.
+CREDENTIAL_STATUS = {OPEN: "active", RENEWED: "active", WAIVED: "active", NOT_REQUIRED: "active",
+                     GRACE: "grace", LAPSED: "lapsed"}
+
+
+def credential_standing(code: str, related: list[Mapping[str, Any]], today: dt.date) -> dict[str, Any]:
     if code == CredentialCode.CAMT:
         # A lifetime certificate: never invoiced, never lapses.
         return {"status": "lifetime", "renewed_through": None}
-    return {"status": "active", "renewed_through": None}
+    by_year = invoices(related)
+    renewed_through = None
+    current = "active"
+    for year, invoice in sorted(by_year.items()):
+        if code not in invoice.get("credentials", []):
+            continue
+        standing = invoice_standing(invoice, related, today)
+        if standing.status in (RENEWED, WAIVED):
+            renewed_through = year
+        if year == today.year:
+            current = CREDENTIAL_STATUS[standing.status]
+    return {"status": current, "renewed_through": renewed_through}

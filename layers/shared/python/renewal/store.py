@@ -120,23 +120,79 @@ def query_all(pk: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
             return
 
 
-class ConditionFailed(Exception):
-    """A conditional write or a transaction lost: someone else changed the item first."""
+def batch_get(keys_: Sequence[Mapping[str, str]]) -> list[dict[str, Any]]:
+    """Up to any number of items by key (100 a call, unprocessed keys retried)."""
+    found: list[dict[str, Any]] = []
+    table = config.table_name()
+    for start in range(0, len(keys_), 100):
+        pending: dict[str, Any] = {table: {"Keys": [to_item(k) for k in keys_[start : start + 100]],
+                                           "ConsistentRead": True}}
+        while pending:
+            response = client().batch_get_item(RequestItems=pending)
+            found.extend(from_item(item) for item in response.get("Responses", {}).get(table, []))
+            pending = response.get("UnprocessedKeys") or {}
+    return found
 
-    def __init__(self, reasons: Sequence[str] = ()):
+
+class ConditionFailed(Exception):
+    """A conditional write or a transaction lost: someone else changed the item first.
+    `old` is the item as it stood, when DynamoDB returned it."""
+
+    def __init__(self, reasons: Sequence[str] = (), old: dict[str, Any] | None = None):
         super().__init__(", ".join(reasons) or "condition failed")
         self.reasons = list(reasons)
+        self.old = old
+
+
+def _condition_failed(error: ClientError) -> ConditionFailed | None:
+    if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+        return None
+    old = error.response.get("Item")
+    return ConditionFailed(["ConditionalCheckFailed"], old=from_item(old) if old else None)
 
 
 def put(record: Mapping[str, Any], *, condition: str | None = None, names=None, values=None) -> None:
     request: dict[str, Any] = {"TableName": config.table_name(), "Item": to_item(record)}
     _add_condition(request, condition, names, values)
+    if condition:
+        request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
     try:
         client().put_item(**request)
     except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            raise ConditionFailed(["ConditionalCheckFailed"]) from error
+        failed = _condition_failed(error)
+        if failed:
+            raise failed from error
         raise
+
+
+def update(
+    key: Mapping[str, str], expression: str, *, condition: str | None = None, names=None, values=None,
+    returns: str = "NONE",
+) -> dict[str, Any] | None:
+    """UpdateItem; ConditionFailed when the condition does not hold. Returns the
+    attributes asked for with `returns` (e.g. ALL_NEW)."""
+    request: dict[str, Any] = {
+        "TableName": config.table_name(), "Key": to_item(key), "UpdateExpression": expression,
+        "ReturnValues": returns,
+    }
+    _add_condition(request, condition, names, values)
+    try:
+        response = client().update_item(**request)
+    except ClientError as error:
+        failed = _condition_failed(error)
+        if failed:
+            raise failed from error
+        raise
+    attributes = response.get("Attributes")
+    return from_item(attributes) if attributes else None
+
+
+def update_op(key: Mapping[str, str], expression: str, *, condition: str | None = None, names=None,
+              values=None) -> dict[str, Any]:
+    """An Update for `transact`."""
+    op: dict[str, Any] = {"TableName": config.table_name(), "Key": to_item(key), "UpdateExpression": expression}
+    _add_condition(op, condition, names, values)
+    return {"Update": op}
 
 
 def put_op(record: Mapping[str, Any], *, condition: str | None = None, names=None, values=None) -> dict[str, Any]:

@@ -1,0 +1,63 @@
+"""Invoice generation: the annual schedule and `POST /admin/invoice-runs` start a
+run; the invoice-job queue's messages (shards, then batches of members) do it."""
+
+import datetime as dt
+import json
+from typing import Annotated
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict
+
+from renewal import clock, invoice_runs
+from renewal.api import create_app, handle, principal
+from renewal.auth import NAAEI, Principal
+from renewal.rules import RenewalYear
+
+logger = Logger()
+app = create_app()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+class InvoiceRunRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    renewal_year: RenewalYear
+
+
+@app.post("/admin/invoice-runs", summary="Start an invoice run for a renewal year")
+def start_run(request: Annotated[InvoiceRunRequest, Body()]) -> tuple[invoice_runs.InvoiceRunStarted, int]:
+    run = invoice_runs.start_run(principal(app), request.renewal_year)
+    return invoice_runs.InvoiceRunStarted(run_id=run.run_id, status=run.status), 202
+
+
+@app.get("/admin/invoice-runs/<run_id>", summary="Progress of an invoice run")
+def get_run(run_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,64}$")]) -> invoice_runs.InvoiceRun:
+    return invoice_runs.get_run(principal(app), run_id)
+
+
+def record_handler(record: SQSRecord) -> None:
+    invoice_runs.process_job(json.loads(record.body), receive_count=int(record.attributes.approximate_receive_count))
+
+
+# The schedule acts as the institute itself.
+SCHEDULER = Principal(sub="annual-invoice-schedule", groups=frozenset({NAAEI}))
+
+
+def scheduled_run(event: dict) -> dict:
+    """The annual schedule (1 October by default) invoices the next renewal year."""
+    year = int(event.get("renewal_year") or clock.today().year + 1)
+    return invoice_runs.begin(year, actor=SCHEDULER).model_dump()
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    if "routeKey" in event:
+        return handle(app, event, context)
+    if "Records" in event:
+        return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                        context=context)
+    return scheduled_run(event)

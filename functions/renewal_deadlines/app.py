@@ -1,0 +1,25 @@
+"""Renewal deadlines: the daily schedule and `POST /admin/deadline-runs` add
+reinstatement fees after the grace period and send reminders, each once."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from renewal import deadlines
+from renewal.api import create_app, handle, principal
+
+logger = Logger()
+app = create_app()
+
+
+@app.post("/admin/deadline-runs", summary="Run today's deadlines now")
+def run_deadlines() -> deadlines.DeadlineReport:
+    return deadlines.run_deadlines_as_staff(principal(app))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    if "routeKey" in event:
+        return handle(app, event, context)
+    # The daily schedule.
+    return deadlines.run_deadlines().model_dump(mode="json")

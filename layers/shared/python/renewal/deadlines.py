@@ -1,0 +1,97 @@
+"""The daily deadline run: reinstatement fees and reminder e-mails.
+
+Statuses are derived from dates whenever they are read, so nothing here moves
+a renewal from one status to another. The run adds what the calendar makes
+owing (one reinstatement line per open invoice once its grace period has
+ended) and sends each reminder once; repeating the run changes nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
+from renewal import clock, invoicing, keys, notices, store
+from renewal.auth import Principal
+from renewal.rules import RuleSet
+
+
+class DeadlineReport(BaseModel):
+    as_of: dt.date
+    lapsed: int
+    reinstatement_fees_added: int
+    reminders_sent: int
+
+
+def run_deadlines_as_staff(principal: Principal) -> DeadlineReport:
+    principal.require_staff()
+    return run_deadlines()
+
+
+def run_deadlines() -> DeadlineReport:
+    today = clock.today()
+    lapsed = fees = reminders = 0
+    for record in store.query_all(keys.RULE_SETS_PARTITION, index=keys.GSI1):
+        rule_set = RuleSet.from_record(record)
+        for invoice in store.query_all(keys.renewals_partition(rule_set.renewal_year), index=keys.GSI1):
+            outcome = _apply(invoice, today)
+            lapsed += outcome["lapsed"]
+            fees += outcome["fee"]
+            reminders += outcome["reminders"]
+    return DeadlineReport(as_of=today, lapsed=lapsed, reinstatement_fees_added=fees, reminders_sent=reminders)
+
+
+def _incomplete(invoice: Mapping[str, Any]) -> bool:
+    """Still owes something: payment, or CECs (`cec_complete` is kept by the CEC service)."""
+    if invoice["status"] == "open":
+        return True
+    return invoice["status"] == "paid" and not invoice.get("cec_complete", False)
+
+
+def _apply(invoice: dict[str, Any], today: dt.date) -> dict[str, int]:
+    outcome = {"lapsed": 0, "fee": 0, "reminders": 0}
+    if not _incomplete(invoice):
+        return outcome
+    terms = invoice["terms"]
+    due_date = dt.date.fromisoformat(invoice["due_date"])
+    grace_ends = dt.date.fromisoformat(terms["grace_ends"])
+    if today > grace_ends:
+        outcome["lapsed"] = 1
+        if invoice["status"] == "open" and _add_reinstatement(invoice, today):
+            outcome["fee"] = 1
+            invoice = store.get(keys.invoice_key(int(invoice["renewal_year"]), invoice["member_id"])) or invoice
+    due = []
+    if invoice["status"] == "open":
+        due.append(notices.INVOICE_ISSUED)
+    stage = notices.stage_notice(today, due_date, grace_ends, int(terms["reminder_days_before_due"]))
+    if stage:
+        due.append(stage)
+    wanted = [kind for kind in due if kind not in invoice.get("notices", set())]
+    if not wanted:
+        return outcome
+    profile = store.get(keys.member_key(invoice["member_id"]))
+    for kind in wanted:
+        if profile and notices.claim(invoice, kind) and notices.deliver(kind, invoice, profile):
+            outcome["reminders"] += 1
+    return outcome
+
+
+def _add_reinstatement(invoice: Mapping[str, Any], today: dt.date) -> bool:
+    """Adds the reinstatement line once, whatever the number of runs."""
+    year = int(invoice["renewal_year"])
+    fee = int(invoice["terms"]["reinstatement_fee_cents"])
+    line = invoicing.reinstatement_line(year, fee).model_dump()
+    try:
+        store.update(
+            keys.invoice_key(year, invoice["member_id"]),
+            "SET #lines = list_append(#lines, :line), total_cents = total_cents + :fee, reinstated_on = :today",
+            condition="#status = :open AND attribute_not_exists(reinstated_on)",
+            names={"#lines": "lines", "#status": "status"},
+            values={":line": [line], ":fee": fee, ":today": today.isoformat(), ":open": "open"},
+        )
+        return True
+    except store.ConditionFailed:
+        return False

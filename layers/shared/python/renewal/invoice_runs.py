@@ -1,0 +1,289 @@
+"""The annual invoice run: every credential holder invoiced exactly once.
+
+A run is recorded, locks its year's rule set, and fans out over the
+invoice-job queue: one message per shard of the member index, whose worker
+lists that shard's members and sends batches of member ids, whose worker writes
+the invoices. Exactly one invoice per member and year is the invoice's key
+itself, written with `attribute_not_exists`; each shard and batch counts toward
+the run's progress once, through a marker written in the same transaction as
+the counters. A batch that fails on its last delivery is counted as failed
+before it goes to the dead-letter queue, so the run still completes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from aws_lambda_powertools import Logger
+from pydantic import BaseModel
+
+from renewal import audit, clock, config, invoicing, keys, notices, queue, standing, store
+from renewal.auth import Principal
+from renewal.errors import NotFound, RuleViolation
+from renewal.rules import RuleSet, load_rule_set
+
+logger = Logger()
+
+# Members per invoice-job message: small enough for one Lambda invocation to
+# finish well inside its timeout, large enough to amortise the batch's reads.
+BATCH_SIZE = 100
+COUNTERS = ("members_seen", "invoices_created", "already_invoiced", "not_required", "failed")
+
+
+class InvoiceRun(BaseModel):
+    run_id: str
+    renewal_year: int
+    status: Literal["running", "completed", "failed"]
+    members_seen: int
+    invoices_created: int
+    already_invoiced: int
+    not_required: int
+    failed: int
+    started_at: str
+    finished_at: str | None = None
+
+
+class InvoiceRunStarted(BaseModel):
+    run_id: str
+    status: Literal["running", "completed", "failed"]
+
+
+def _view(record: Mapping[str, Any]) -> InvoiceRun:
+    return InvoiceRun(**{name: record.get(name) for name in InvoiceRun.model_fields if name in record})
+
+
+def start_run(principal: Principal, renewal_year: int) -> InvoiceRun:
+    principal.require_staff()
+    return begin(renewal_year, actor=principal)
+
+
+def begin(renewal_year: int, *, actor: Principal) -> InvoiceRun:
+    rule_set = load_rule_set(renewal_year)
+    if rule_set is None:
+        raise RuleViolation(
+            f"No rule set exists for renewal year {renewal_year}; store one before invoicing.",
+            code="rule_set_missing",
+            details=[{"field": "renewal_year", "rule": "rule_set_required"}],
+        )
+    run_id = uuid.uuid4().hex
+    now = clock.now_iso()
+    record = {
+        **keys.run_key(run_id),
+        "run_id": run_id,
+        "renewal_year": renewal_year,
+        "status": "running",
+        "started_at": now,
+        "actor": actor.actor,
+        "shards_total": keys.MEMBER_SHARDS,
+        "shards_done": 0,
+        "batches_total": 0,
+        "batches_done": 0,
+        **dict.fromkeys(COUNTERS, 0),
+    }
+    store.transact(
+        [
+            store.put_op(record, condition="attribute_not_exists(PK)"),
+            # From now on the year's rules are fixed: every invoice of the run uses the same ones.
+            store.update_op(
+                keys.rule_set_key(renewal_year),
+                "SET locked_at = if_not_exists(locked_at, :now)",
+                condition="attribute_exists(PK)",
+                values={":now": now},
+            ),
+            audit.entry_op(actor, history_pk=keys.rule_set_history_pk(renewal_year), action="invoice_run.start",
+                           changes={"run_id": {"from": None, "to": run_id}}),
+        ]
+    )
+    queue.send_all(
+        config.invoice_job_queue_url(),
+        [{"kind": "shard", "run_id": run_id, "renewal_year": renewal_year, "shard": shard}
+         for shard in range(keys.MEMBER_SHARDS)],
+    )
+    return _view(record)
+
+
+def get_run(principal: Principal, run_id: str) -> InvoiceRun:
+    principal.require_staff()
+    record = store.get(keys.run_key(run_id))
+    if record is None:
+        raise NotFound(f"No invoice run {run_id}.")
+    return _view(record)
+
+
+# ---------------------------------------------------------------- the worker
+
+
+def process_job(job: Mapping[str, Any], *, receive_count: int = 1) -> None:
+    """One invoice-job message. Safe to run again: redeliveries change nothing twice."""
+    if job["kind"] == "shard":
+        _list_shard(job["run_id"], int(job["renewal_year"]), int(job["shard"]))
+    elif job["kind"] == "members":
+        try:
+            _invoice_batch(job["run_id"], int(job["renewal_year"]), job["batch_id"], list(job["member_ids"]))
+        except Exception:
+            if receive_count >= config.invoice_job_max_receives():
+                # Last delivery: count it, so the run completes and says what failed;
+                # the message itself goes on to the dead-letter queue.
+                _count_batch(job["run_id"], job["batch_id"], Counter(members_seen=len(job["member_ids"]),
+                                                                      failed=len(job["member_ids"])))
+                _finish_if_done(job["run_id"])
+            raise
+    else:
+        raise ValueError(f"unknown invoice job kind {job['kind']!r}")
+
+
+def _list_shard(run_id: str, renewal_year: int, shard: int) -> None:
+    marker = keys.run_shard_key(run_id, shard)
+    if store.get(marker):
+        return
+    member_ids = [item["GSI2SK"] for item in store.query_all(keys.credential_holders_partition(shard), index=keys.GSI2)]
+    batches = [member_ids[i : i + BATCH_SIZE] for i in range(0, len(member_ids), BATCH_SIZE)]
+    # Batch ids are deterministic, so a redelivered shard re-sends the same batches
+    # and their markers keep them from counting twice.
+    queue.send_all(
+        config.invoice_job_queue_url(),
+        [{"kind": "members", "run_id": run_id, "renewal_year": renewal_year, "batch_id": f"{shard:02d}-{n:05d}",
+          "member_ids": batch} for n, batch in enumerate(batches)],
+    )
+    try:
+        store.transact(
+            [
+                store.put_op({**marker, "batches": len(batches)}, condition="attribute_not_exists(PK)"),
+                store.update_op(keys.run_key(run_id), "ADD shards_done :one, batches_total :n",
+                                values={":one": 1, ":n": len(batches)}),
+            ]
+        )
+    except store.ConditionFailed:
+        return  # a concurrent delivery of the same shard counted it
+    _finish_if_done(run_id)
+
+
+def _invoice_batch(run_id: str, renewal_year: int, batch_id: str, member_ids: Sequence[str]) -> None:
+    if store.get(keys.run_batch_key(run_id, batch_id)):
+        return
+    rule_set = load_rule_set(renewal_year)
+    if rule_set is None:
+        raise RuntimeError(f"rule set {renewal_year} disappeared during run {run_id}")
+    profiles = {p["member_id"]: p for p in store.batch_get([keys.member_key(m) for m in member_ids])}
+    counts: Counter[str] = Counter(members_seen=len(member_ids))
+    issued: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for member_id in member_ids:
+        profile = profiles.get(member_id)
+        try:
+            outcome, invoice = _invoice_member(run_id, rule_set, profile)
+        except Exception:
+            logger.exception("member not invoiced", extra={"member_id": member_id, "run_id": run_id})
+            outcome, invoice = "failed", None
+        counts[outcome] += 1
+        if invoice is not None and profile is not None:
+            issued.append((invoice, profile))
+    if not _count_batch(run_id, batch_id, counts):
+        return
+    for invoice, profile in issued:
+        notices.deliver(notices.INVOICE_ISSUED, invoice, profile)
+    _finish_if_done(run_id)
+
+
+def _invoice_member(run_id: str, rule_set: RuleSet, profile: Mapping[str, Any] | None):
+    """('invoices_created' | 'already_invoiced' | 'not_required', invoice written now or None)."""
+    if profile is None:
+        return "not_required", None
+    year = rule_set.renewal_year
+    waivers = profile.get("waivers", [])  # kept on the profile by the waiver service, for this run
+    if standing.military_waived(waivers, year):
+        return "not_required", None
+    assessment = invoicing.assess(
+        invoicing.held_from_profile(profile), rule_set, emeritus=standing.emeritus_from(waivers, year)
+    )
+    if not assessment.required:
+        return "not_required", None
+    record = invoice_record(run_id, rule_set, profile, assessment)
+    try:
+        store.put(record, condition="attribute_not_exists(SK)")
+    except store.ConditionFailed as lost:
+        # Written by an earlier delivery of this same batch: still this run's invoice.
+        if lost.old and lost.old.get("run_id") == run_id:
+            # Its e-mail was not sent either: that happens only after the batch is counted.
+            return "invoices_created", lost.old
+        return "already_invoiced", None
+    return "invoices_created", record
+
+
+def invoice_record(run_id: str, rule_set: RuleSet, profile: Mapping[str, Any],
+                   assessment: invoicing.Assessment) -> dict[str, Any]:
+    member_id = profile["member_id"]
+    year = rule_set.renewal_year
+    return {
+        **keys.invoice_key(year, member_id),
+        **keys.renewals_index(year, member_id),
+        "invoice_id": keys.invoice_id(year, member_id),
+        "member_id": member_id,
+        "renewal_year": year,
+        "status": "open",
+        "currency": rule_set.currency,
+        "credentials": list(assessment.renewable),
+        "lines": [line.model_dump() for line in assessment.lines],
+        "total_cents": assessment.total_cents,
+        "amount_paid_cents": 0,
+        "cec_required": assessment.cec_required,
+        "in_network_required": assessment.in_network_required,
+        "cec_waived": assessment.cec_waived,
+        # Kept up to date by the CEC service; the deadline run reads it.
+        "cec_complete": assessment.cec_waived or assessment.cec_required == 0,
+        "issued_at": clock.now_iso(),
+        "due_date": rule_set.due_date.isoformat(),
+        "payments": [],
+        "run_id": run_id,
+        # The terms the invoice was issued under (the rule set is locked from now on),
+        # so reading the renewal needs only the member's own partition.
+        "terms": {
+            "grace_ends": rule_set.grace_ends.isoformat(),
+            "earning_window": rule_set.earning_window.model_dump(mode="json"),
+            "participation_cap": rule_set.participation_cap,
+            "reinstatement_fee_cents": rule_set.reinstatement_fee_cents,
+            "reminder_days_before_due": rule_set.reminder_days_before_due,
+        },
+        "name": f"{profile.get('first_name', '')} {profile.get('last_name', '')}".strip(),
+        # Claimed with the invoice itself; the e-mail follows once the batch is counted.
+        "notices": {notices.INVOICE_ISSUED},
+    }
+
+
+def _count_batch(run_id: str, batch_id: str, counts: Counter[str]) -> bool:
+    """Adds a batch's counts to its run once. False when it had been counted."""
+    increments = {name: counts.get(name, 0) for name in COUNTERS}
+    expression = "ADD batches_done :one, " + ", ".join(f"{name} :{name}" for name in COUNTERS)
+    try:
+        store.transact(
+            [
+                store.put_op({**keys.run_batch_key(run_id, batch_id), **increments},
+                             condition="attribute_not_exists(PK)"),
+                store.update_op(keys.run_key(run_id), expression,
+                                values={":one": 1, **{f":{k}": v for k, v in increments.items()}}),
+            ]
+        )
+        return True
+    except store.ConditionFailed:
+        return False
+
+
+def _finish_if_done(run_id: str) -> None:
+    run = store.get(keys.run_key(run_id))
+    if not run or run["status"] != "running":
+        return
+    if run["shards_done"] < run["shards_total"] or run["batches_done"] < run["batches_total"]:
+        return
+    try:
+        store.update(
+            keys.run_key(run_id),
+            "SET #status = :status, finished_at = :now",
+            condition="#status = :running AND shards_done = shards_total AND batches_done = batches_total",
+            names={"#status": "status"},
+            values={":status": "failed" if run["failed"] else "completed", ":now": clock.now_iso(),
+                    ":running": "running"},
+        )
+    except store.ConditionFailed:
+        pass  # another worker finished it
