@@ -106,7 +106,7 @@ class LocalHelpers:
 
     # ------------------------------------------------------------------ schedules
     def schedule(self, request: Request, name: str) -> Response:
-        found = schedules.find(self.invoker.functions, name)
+        found = schedules.find(self.invoker.functions, name, self.resolve)
         if found is None:
             return error_response(404, "not_found", f"No schedule named {name} in template.yaml.")
         function, schedule = found

@@ -6,23 +6,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from local import template
 from local.resources import ACCOUNT, REGION
 
 
-def find(functions: Mapping[str, template.Function], name: str) -> tuple[template.Function, dict[str, Any]] | None:
-    """The schedule with this Name property, or else this event's logical name."""
-    for function in functions.values():
-        for schedule in function.schedules:
-            if schedule["name"] == name:
-                return function, schedule
-    for function in functions.values():
-        for schedule in function.schedules:
-            if schedule["event"] == name:
-                return function, schedule
+def find(functions: Mapping[str, template.Function], name: str,
+         resolve: Callable[[Any], Any] = lambda value: value) -> tuple[template.Function, dict[str, Any]] | None:
+    """The schedule whose Name property (often a !Sub, so resolved first) is
+    `name`, or else the one whose event's logical name is. The schedule comes
+    back with its Name resolved."""
+    for key in ("name", "event"):
+        for function in functions.values():
+            for schedule in function.schedules:
+                resolved = {**schedule, "name": str(resolve(schedule["name"]))}
+                if resolved[key] == name:
+                    return function, resolved
     return None
 
 
