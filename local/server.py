@@ -54,7 +54,6 @@ def _access_log() -> type:
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         logger.propagate = False
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     class AccessLog(WSGIRequestHandler):
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -73,6 +72,8 @@ class LocalStack:
         _layer_on_path()
         from moto.server import ThreadedMotoServer
 
+        # moto's server logs every AWS call through werkzeug's logger; only its warnings matter here.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.moto.start()
         host, moto_port = self.moto.get_host_and_port()
@@ -156,6 +157,8 @@ class LocalStack:
         return "\n".join([
             f"Local stack on {base}  (state: {self.state_dir}, seed: {self.seed_mode}; Ctrl-C stops and saves)",
             f"  API docs: {base}/swagger",
+            *([f"  Domain clock set to {self.clock.override} (DELETE {base}/_local/clock restores the real date)"]
+              if self.clock.override else []),
             "  As a member (GET /me):",
             f"    curl -s -H 'Authorization: Bearer {member_token}' {base}/me",
             "  As institute staff (GET /admin/members/{id}):",

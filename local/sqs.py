@@ -15,6 +15,7 @@ What Lambda does, and so this does:
 
 from __future__ import annotations
 
+import base64
 import sys
 import threading
 import traceback
@@ -29,14 +30,17 @@ MAX_RECEIVE = 10  # SQS returns at most ten messages per ReceiveMessage
 
 
 def _message_attribute(value: dict[str, Any]) -> dict[str, Any]:
-    """ReceiveMessage's MessageAttributeValue -> the Lambda record's camel-cased form."""
-    return {
-        "stringValue": value.get("StringValue"),
-        "binaryValue": value.get("BinaryValue"),
-        "stringListValues": value.get("StringListValues", []),
-        "binaryListValues": value.get("BinaryListValues", []),
-        "dataType": value["DataType"],
-    }
+    """ReceiveMessage's MessageAttributeValue -> the Lambda record's camel-cased
+    form (stringValue or binaryValue, whichever the attribute has)."""
+    attribute: dict[str, Any] = {}
+    if "StringValue" in value:
+        attribute["stringValue"] = value["StringValue"]
+    if "BinaryValue" in value:
+        attribute["binaryValue"] = base64.b64encode(value["BinaryValue"]).decode()
+    attribute["stringListValues"] = value.get("StringListValues", [])
+    attribute["binaryListValues"] = value.get("BinaryListValues", [])
+    attribute["dataType"] = value["DataType"]
+    return attribute
 
 
 def sqs_event(messages: Iterable[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
