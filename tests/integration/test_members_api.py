@@ -130,7 +130,7 @@ def test_contact_changes_and_staff_edits_are_audited(api):
     assert history[1]["changes"] == {"contact.email": {"from": "ana@example.org", "to": "ana.diaz@example.org"}}
 
 
-def test_concurrent_contact_changes_never_lose_one_silently(api):
+def test_concurrent_contact_changes_never_lose_one_silently(api, serialized_calls):
     """Two writers race; each either lands or gets 409, and the record matches a winner."""
     put_ana(api)
     phones = [f"+1719555{n:04d}" for n in range(110, 118)]
