@@ -126,18 +126,10 @@ def test_camt_holder_with_aime_pays_aime_only_and_owes_aime_cecs():
     assert (assessment.cec_required, assessment.in_network_required) == (5, 3)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "DOMAIN.md: CAMT is a lifetime certificate, never invoiced, and standing.credential_standing hard-codes it as "
-    "'lifetime'; but RuleSetIn accepts CAMT with renews_annually=true and invoicing.assess then bills it and adds "
-    "its CECs. Either the rule set must refuse it or assess must never invoice CAMT."))
-def test_camt_is_never_invoiced_even_if_a_rule_set_marks_it_renewing():
-    try:
-        rules = rule_set(credentials={**DEFAULT_2027, "CAMT": rule(10, 6, 5000, renews=True)})
-    except ValueError:  # pydantic's ValidationError: refusing such a rule set is a fix too
-        return
-    assessment = assess(held("CAMT", "AIME"), rules)
-    assert [line.code for line in assessment.lines] == ["AIME"]
-    assert (assessment.cec_required, assessment.in_network_required) == (5, 3)
+def test_a_rule_set_cannot_make_camt_renew():
+    """CAMT is a lifetime certificate: a rule set that would invoice it is refused."""
+    with pytest.raises(ValueError, match="CAMT is a lifetime certificate"):
+        rule_set(credentials={**DEFAULT_2027, "CAMT": rule(10, 6, 5000, renews=True)})
 
 
 def test_member_without_credentials_is_not_required():

@@ -60,6 +60,7 @@ def tally(activities: Iterable[Mapping[str, Any]], window_start: dt.date, window
                 pending_participation += amount
             else:
                 pending += amount
+    cap = float(cap)
     counted_participation = min(cap, participation)
     review_participation = min(max(0.0, cap - counted_participation), pending_participation)
     return Tally(

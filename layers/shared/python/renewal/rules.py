@@ -74,6 +74,14 @@ class RuleSetIn(BaseModel):
     )
 
     @model_validator(mode="after")
+    def _camt_is_lifetime(self) -> RuleSetIn:
+        # DOMAIN.md: CAMT is a lifetime certificate, never invoiced, never owing CECs.
+        camt = self.credentials.get(CredentialCode.CAMT)
+        if camt is not None and camt.renews_annually:
+            raise ValueError("CAMT is a lifetime certificate: renews_annually must be false")
+        return self
+
+    @model_validator(mode="after")
     def _timeline(self) -> RuleSetIn:
         if self.earning_window.end >= self.due_date:
             raise ValueError("earning_window.end must be before due_date")
