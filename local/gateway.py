@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 
 from local import apigw
 from local.auth import Authority
+from local.cors import Cors
 from local.invoke import Invoker
 from local.responses import error_response, unauthorized
 
@@ -27,8 +28,10 @@ READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
 
 class Gateway:
     def __init__(self, invoker: Invoker, authority: Authority,
-                 helpers: Callable[[Request], Response] | None = None, on_change: Callable[[], None] = lambda: None):
+                 helpers: Callable[[Request], Response] | None = None, on_change: Callable[[], None] = lambda: None,
+                 cors: Cors | None = None):
         self.invoker = invoker
+        self.cors = cors or Cors(None)
         self.router = apigw.Router(invoker.functions)
         self.authority = authority
         self.helpers = helpers
@@ -37,7 +40,7 @@ class Gateway:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         try:
-            response = self.handle(request)
+            response = self.cors.preflight(request) or self.cors.decorate(request, self.handle(request))
         except Exception:
             traceback.print_exc(file=sys.stderr)
             response = _internal_error()

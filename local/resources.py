@@ -163,6 +163,14 @@ class LocalNames:
                 merged[name] = value
         return merged
 
+    def cors_configuration(self) -> dict[str, Any] | None:
+        """The HttpApi's CorsConfiguration, resolved (PortalOrigins becomes a list of origins)."""
+        for api in template.resources("AWS::Serverless::HttpApi").values():
+            config = (api.get("Properties") or {}).get("CorsConfiguration")
+            if isinstance(config, dict):
+                return self.resolve(config)
+        return None
+
     def cognito_issuer_and_audience(self) -> tuple[str, list[str]]:
         """The JWT authorizer's issuer and audience, from the HttpApi's Auth in the template."""
         for api in template.resources("AWS::Serverless::HttpApi").values():

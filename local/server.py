@@ -82,6 +82,7 @@ class LocalStack:
         import boto3
 
         from local import auth, outbox, resources, seed, sqs, state
+        from local.cors import Cors
         from local.gateway import Gateway
         from local.helpers import DomainClock, LocalHelpers
         from local.invoke import Invoker
@@ -107,7 +108,8 @@ class LocalStack:
         self.invoker.load_all()
         helpers = LocalHelpers(self.authority, self.invoker, self.outbox, self.clock, self.names.resolve,
                                self.snapshots.changed)
-        self.gateway = Gateway(self.invoker, self.authority, helpers, self.snapshots.changed)
+        self.gateway = Gateway(self.invoker, self.authority, helpers, self.snapshots.changed,
+                               Cors(self.names.cors_configuration()))
 
         if saved_table is None and self.seed_mode == "demo":
             # Seeded with the real date (before a saved clock override applies),
@@ -140,11 +142,13 @@ class LocalStack:
     def stop(self) -> None:
         from local import sqs
 
+        for poller in self.pollers:
+            poller.stopping.set()  # they finish their current long poll while the HTTP server shuts down
         self.http.shutdown()  # no new requests; the ones in flight finish
         sqs.stop_pollers(self.pollers)
         self.snapshots.stop()
         self.snapshots.save()
-        self.moto.stop()
+        # moto's server thread is a daemon and ends with the process, which exits next.
 
     def banner(self) -> str:
         from local import seed

@@ -290,3 +290,22 @@ def test_data_clock_and_tokens_survive_a_restart(client: Client) -> None:
     assert me.status_code == 200, me.text
     assert me.json()["first_name"] == "Persisted"
     assert clock.json() == {"today": "2027-02-01", "overridden": True}
+
+
+# ------------------------------------------------------------------ CORS (template.yaml's CorsConfiguration)
+def test_preflight_is_answered_before_the_authorizer_for_a_portal_origin(client: Client) -> None:
+    response = client.request("OPTIONS", "/me", headers={"Origin": "https://portal.example.org",
+                                                         "Access-Control-Request-Method": "PATCH"})
+
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == "https://portal.example.org"
+    assert "PATCH" in response.headers["access-control-allow-methods"]
+    assert "authorization" in response.headers["access-control-allow-headers"]
+
+
+def test_responses_carry_cors_headers_only_for_allowed_origins(client: Client) -> None:
+    allowed = client.request("GET", "/health", headers={"Origin": "https://portal.example.org"})
+    other = client.request("GET", "/health", headers={"Origin": "https://evil.example.com"})
+
+    assert allowed.headers["access-control-allow-origin"] == "https://portal.example.org"
+    assert "access-control-allow-origin" not in other.headers
