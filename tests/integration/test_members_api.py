@@ -147,3 +147,15 @@ def test_concurrent_contact_changes_never_lose_one_silently(api, serialized_call
     assert final in winners
     history = list(store.query_all(keys.member_history_pk("M-1001")))
     assert len(history) == 1 + len(winners)  # exactly one audit entry per change that landed
+
+
+def test_a_json_body_sent_without_its_content_type_is_still_read_as_json(api):
+    from local import apigw
+
+    put_ana(api)
+    function = api.functions["MembersApiFunction"]
+    event = apigw.http_event(method="PATCH", path="/me/contact", route_key="PATCH /me/contact",
+                             headers={"content-type": "application/x-www-form-urlencoded"},
+                             body='{"phone": "719 555 0142"}', claims=member_claims("M-1001"))
+    response = apigw.load_handler(function)(event, apigw.LambdaContext("members"))
+    assert response["statusCode"] == 200, response["body"]

@@ -96,4 +96,9 @@ def handle(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> 
                 "body": json.dumps(error.body()),
                 "isBase64Encoded": False,
             }
+    headers = event.get("headers") or {}
+    if event.get("body") and "json" not in headers.get("content-type", ""):
+        # The API speaks only JSON: a body sent without the header (curl -d sends
+        # a form type) is read as JSON, not parsed as form fields.
+        event = {**event, "headers": {**headers, "content-type": "application/json"}}
     return app.resolve(event, context)
