@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,3 +74,27 @@ def test_a_restart_does_not_seed_again(demo: Client) -> None:
     assert member["contact"]["phone"] == "+17195550199"
     saved = json.loads(Path(demo.server.state_dir, "table.json").read_text())
     assert saved["items"]
+
+
+def test_schedule_fans_out_over_sqs_and_mails_land_in_the_outbox(demo: Client) -> None:
+    """The annual schedule starts a run; the stack's pollers work the invoice-job
+    queue, so the run completes and its e-mails arrive within seconds."""
+    staff = demo.staff_token()
+    before = len(demo.request("GET", "/_local/outbox").json()["items"])
+
+    fired = demo.request("POST", "/_local/schedules/AnnualInvoiceRun")
+
+    assert fired.status_code == 200, fired.text
+    run_id = fired.json()["result"]["run_id"]
+    deadline = time.monotonic() + 20
+    run: dict = {}
+    while time.monotonic() < deadline:
+        run = demo.request("GET", f"/admin/invoice-runs/{run_id}", token=staff).json()
+        if run.get("status") != "running":
+            break
+        time.sleep(0.2)
+    assert run["status"] == "completed", run
+    assert run["invoices_created"] > 0
+    mails = demo.request("GET", "/_local/outbox").json()["items"]
+    assert len(mails) >= before + run["invoices_created"]
+    assert all(mail["to"] and mail["subject"] and mail["sent_at"] for mail in mails)
