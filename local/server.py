@@ -5,7 +5,8 @@ emulated HTTP API, on moto, with no Docker and no AWS account.
 
 Start-up order matters: moto first, then the AWS environment, then the
 resources, and only then the handler modules, whose module-level clients read
-AWS_ENDPOINT_URL when they are created.
+AWS_ENDPOINT_URL when they are created. (Importing boto3 earlier is harmless:
+a client reads the environment when it is made, not when boto3 is imported.)
 """
 
 from __future__ import annotations
@@ -19,7 +20,15 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from local import template
+import boto3
+from moto.server import ThreadedMotoServer
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from local import auth, outbox, resources, seed, sqs, state, template
+from local.cors import Cors
+from local.gateway import Gateway
+from local.helpers import DomainClock, LocalHelpers
+from local.invoke import Invoker
 
 SEEDS = ("demo", "none")
 
@@ -45,8 +54,6 @@ def _layer_on_path() -> None:
 def _access_log() -> type:
     """A request handler that logs our requests (method, path, status) but not
     moto's, which share werkzeug's logger and would drown them."""
-    from werkzeug.serving import WSGIRequestHandler
-
     logger = logging.getLogger("local.http")
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
@@ -69,23 +76,16 @@ class LocalStack:
         self.port, self.state_dir, self.seed_mode = port, state_dir, seed_mode
 
     def start(self) -> None:
+        # The port first: if it is taken, say so before any work is done.
+        self.http = make_server("127.0.0.1", self.port, lambda environ, respond: self.gateway(environ, respond),
+                                threaded=True, request_handler=_access_log())
         _layer_on_path()
-        from moto.server import ThreadedMotoServer
-
         # moto's server logs every AWS call through werkzeug's logger; only its warnings matter here.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.moto.start()
         host, moto_port = self.moto.get_host_and_port()
         _aws_environment(f"http://{host}:{moto_port}")
-
-        import boto3
-
-        from local import auth, outbox, resources, seed, sqs, state
-        from local.cors import Cors
-        from local.gateway import Gateway
-        from local.helpers import DomainClock, LocalHelpers
-        from local.invoke import Invoker
 
         session = boto3.session.Session()
         self.names = resources.LocalNames(f"http://{host}:{moto_port}")
@@ -120,9 +120,6 @@ class LocalStack:
             self.clock.set(dt.date.fromisoformat(saved_clock["today"]))
         self.snapshots.save()  # from now on the state dir has a table: no second seeding
 
-        from werkzeug.serving import make_server
-
-        self.http = make_server("127.0.0.1", self.port, self.gateway, threaded=True, request_handler=_access_log())
         self.http_thread = threading.Thread(target=self.http.serve_forever, name="http", daemon=True)
         self.http_thread.start()
         self.pollers = sqs.start_pollers(session.client("sqs"), self.invoker, self.names.queue_url,
@@ -130,8 +127,6 @@ class LocalStack:
         self.snapshots.start()
 
     def _snapshot(self) -> dict[str, Any]:
-        from local import state
-
         return {
             state.TABLE_FILE: {"table": self.names.table_name,
                                "items": state.dump_table(self.dynamodb, self.names.table_name)},
@@ -140,8 +135,6 @@ class LocalStack:
         }
 
     def stop(self) -> None:
-        from local import sqs
-
         for poller in self.pollers:
             poller.stopping.set()  # they finish their current long poll while the HTTP server shuts down
         self.http.shutdown()  # no new requests; the ones in flight finish
@@ -151,8 +144,6 @@ class LocalStack:
         # moto's server thread is a daemon and ends with the process, which exits next.
 
     def banner(self) -> str:
-        from local import seed
-
         base = f"http://127.0.0.1:{self.port}"
         member = seed.example_member()
         member_token = self.authority.mint(f"demo-{member['member_id']}", ["member"], member["member_id"],
@@ -173,8 +164,6 @@ class LocalStack:
 
 
 def main() -> int:
-    from local import state
-
     port = int(os.environ.get("PORT") or 3000)
     seed_mode = (os.environ.get("SEED") or "demo").lower()
     if seed_mode not in SEEDS:
