@@ -19,7 +19,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from local import schedules
-from local.auth import Authority
+from local.auth import TOKEN_LIFETIME_S, Authority
 from local.invoke import Invoker
 from local.outbox import Outbox
 from local.responses import error_response, json_response
@@ -91,7 +91,7 @@ class LocalHelpers:
         if isinstance(parsed, Response):
             return parsed
         token = self.authority.mint(parsed.sub, parsed.groups, parsed.member_id, parsed.affiliate)
-        return json_response(200, {"access_token": token, "token_type": "Bearer", "expires_in": 12 * 3600})
+        return json_response(200, {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME_S})
 
     # ------------------------------------------------------------------ clock
     def clock(self, request: Request) -> Response:
