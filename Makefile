@@ -49,6 +49,10 @@ bench: setup
 openapi: setup
 	$(PY) -m scripts.openapi > docs/openapi.json
 
+# Sample events from `sam local generate-event`, adapted to our routes (tests check the stack against them).
+events: setup $(VENV)-sam/bin/sam
+	SAM=$(VENV)-sam/bin/sam $(PY) events/generate.py
+
 deploy: $(VENV)-sam/bin/sam
 	$(VENV)-sam/bin/sam build && $(VENV)-sam/bin/sam deploy --config-env $${ENV:-default}
 

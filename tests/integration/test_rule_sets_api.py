@@ -81,3 +81,15 @@ def test_rule_set_changes_are_audited(api):
     assert len(entries) == 1
     assert entries[0]["action"] == "rule_set.put" and entries[0]["actor"] == "naaei:staff-1"
     assert entries[0]["changes"]["credentials.CAM.fee_cents"] == {"from": None, "to": 17500}
+
+
+def test_the_group_gate_holds_on_a_named_stage(api):
+    """Deployed on stage `dev`, rawPath carries the stage: the gate must still see /admin."""
+    from local import apigw
+
+    function = api.functions["StaffApiFunction"]
+    event = apigw.http_event(method="PUT", path="/dev/admin/rule-sets/2027", route_key="PUT /admin/rule-sets/{renewal_year}",
+                             path_parameters={"renewal_year": "2027"}, body="{}", stage="dev",
+                             claims=member_claims("M-1"))
+    response = apigw.load_handler(function)(event, apigw.LambdaContext("staff"))
+    assert response["statusCode"] == 403, response["body"]

@@ -7,12 +7,14 @@ Principal this module reads.
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from renewal import auth
 from renewal.errors import DomainError, Forbidden, MalformedRequest, NotFound, Unauthorized, ValidationFailed
@@ -77,6 +79,13 @@ def principal(app: APIGatewayHttpResolver) -> auth.Principal:
     return auth.Principal.from_claims(claims)
 
 
+def raw_body(app: APIGatewayHttpResolver) -> bytes:
+    """The body exactly as the client sent it (API Gateway base64-encodes some)."""
+    event = app.current_event
+    body = event.body or ""
+    return base64.b64decode(body) if event.is_base64_encoded else body.encode("utf-8")
+
+
 def handle(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Resolve an HTTP API event after the route's group gate.
 
@@ -84,7 +93,8 @@ def handle(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> 
     path needs is checked here first: a caller outside the group gets 403, not
     a validation error that would tell them about the route's body.
     """
-    needed = auth.groups_for_path(event.get("rawPath", ""))
+    # The path as routed: without the stage prefix a named stage (/dev) adds.
+    needed = auth.groups_for_path(APIGatewayProxyEventV2(event).path)
     if needed:
         try:
             claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt", {}).get("claims")
