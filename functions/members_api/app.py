@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from renewal import invoices, members, renewals
+from renewal import checkout, invoices, members, renewals
 from renewal.api import create_app, handle, principal
 
 logger = Logger()
@@ -32,6 +32,14 @@ def list_invoices() -> invoices.InvoiceList:
 @app.get("/me/invoices/<invoice_id>", summary="One of the caller's invoices")
 def get_invoice(invoice_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,100}$")]) -> invoices.Invoice:
     return invoices.get_own_invoice(principal(app), invoice_id)
+
+
+@app.post("/me/invoices/<invoice_id>/checkout", summary="Start a Stripe Checkout for one of the caller's open invoices")
+def start_checkout(
+    invoice_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,100}$")],
+    request: Annotated[checkout.CheckoutRequest | None, Body()] = None,
+) -> checkout.CheckoutSession:
+    return checkout.start_checkout(principal(app), invoice_id, request or checkout.CheckoutRequest())
 
 
 @app.get("/me/renewals/<renewal_year>", summary="The caller's renewal status and CEC progress for a year")

@@ -3,11 +3,11 @@
 from typing import Annotated
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from renewal import members, renewals, rules
+from renewal import members, paging, payments, renewals, rules
 from renewal.api import create_app, handle, principal
 
 logger = Logger()
@@ -41,6 +41,23 @@ def get_member(member_id: MemberId) -> members.Member:
 @app.get("/admin/members/<member_id>/renewals/<renewal_year>", summary="A member's renewal for a year")
 def get_member_renewal(member_id: MemberId, renewal_year: RenewalYear) -> renewals.Renewal:
     return renewals.get_member_renewal(principal(app), member_id, renewal_year)
+
+
+@app.post("/admin/invoices/<invoice_id>/payments", summary="Record a mail or fax payment (check, money order, card by phone)")
+def record_offline_payment(
+    invoice_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,100}$")],
+    payment: Annotated[payments.OfflinePayment, Body()],
+) -> payments.invoices.Invoice:
+    return payments.record_offline(principal(app), invoice_id, payment)
+
+
+@app.get("/admin/payments", summary="Payments that need a person: amount mismatch, second payment, dispute")
+def list_payments(
+    needs_attention: Annotated[bool, Query()] = True,
+    limit: Annotated[int, Query(ge=1, le=paging.MAX_LIMIT)] = paging.DEFAULT_LIMIT,
+    next_token: Annotated[str | None, Query()] = None,
+) -> payments.PaymentList:
+    return payments.list_payments(principal(app), needs_attention, limit, next_token)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -26,3 +26,22 @@ def invoice_job_max_receives() -> int:
 
 def sender_email() -> str:
     return os.environ.get("SENDER_EMAIL", "renewals@example.org")
+
+
+def stripe_api_key() -> str:
+    return os.environ.get("STRIPE_API_KEY", "")
+
+
+def stripe_api_base() -> str | None:
+    """Where the Stripe SDK sends API calls; unset means api.stripe.com. The
+    local stack points it at itself when no real key is given."""
+    return os.environ.get("STRIPE_API_BASE") or None
+
+
+def stripe_webhook_secret() -> str:
+    return os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+
+
+def portal_origins() -> list[str]:
+    """Origins the member portal is served from: the only places Checkout may send a member back to."""
+    return [o.strip().rstrip("/") for o in os.environ.get("PORTAL_ORIGINS", "").split(",") if o.strip()]

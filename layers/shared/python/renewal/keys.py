@@ -9,6 +9,8 @@ Item keys (PK / SK):
   RULESET#{year}      RULESET              the rule set of one renewal year (GSI1 RULESETS / year)
   MEMBER#{member_id}  INVOICE#{year}       the invoice: the member's renewal record for the year (GSI1 RENEWALS#{year})
   RUN#{run_id}        RUN, SHARD#n, BATCH#id   an invoice run, and markers that make each shard and batch count once
+  PAYMENT#{id}        PAYMENT              a payment (card: the PaymentIntent; offline: staff reference) (GSI1 ATTENTION#PAYMENTS while it needs a person)
+  STRIPE_EVENT#{id}   EVENT                a Stripe event already applied (dedupe; TTL)
 
 Index keys:
   GSI1PK AFFILIATE#{code}   GSI1SK MEMBER#{member_id}   members of one affiliate
@@ -138,3 +140,22 @@ def run_shard_key(run_id: str, shard: int) -> dict[str, str]:
 
 def run_batch_key(run_id: str, batch_id: str) -> dict[str, str]:
     return {PK: run_pk(run_id), SK: f"BATCH#{batch_id}"}
+
+
+# ---- payments (issue #4)
+
+
+def payment_key(payment_id: str) -> dict[str, str]:
+    return {PK: f"PAYMENT#{payment_id}", SK: "PAYMENT"}
+
+
+def stripe_event_key(event_id: str) -> dict[str, str]:
+    return {PK: f"STRIPE_EVENT#{event_id}", SK: "EVENT"}
+
+
+ATTENTION_PAYMENTS = "ATTENTION#PAYMENTS"
+
+
+def attention_index(at: str, payment_id: str) -> dict[str, str]:
+    """Sparse: only payments that need a person carry it, oldest first."""
+    return {"GSI1PK": ATTENTION_PAYMENTS, "GSI1SK": f"{at}#{payment_id}"}

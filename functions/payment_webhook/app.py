@@ -1,0 +1,38 @@
+"""Stripe's webhook: verify the signature on the raw body, apply the event once,
+answer fast; the receipt e-mail goes out after the write has committed."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from renewal import payments, stripe_gateway, webhooks
+from renewal.api import create_app, handle, raw_body
+from renewal.errors import MalformedRequest
+
+logger = Logger()
+app = create_app()
+
+
+class Received(BaseModel):
+    received: bool
+
+
+@app.post("/webhooks/stripe", summary="Stripe events (signed; no JWT)")
+def stripe_webhook() -> Received:
+    event = app.current_event
+    try:
+        verified = stripe_gateway.verify(raw_body(app), event.headers.get("stripe-signature"))
+    except stripe_gateway.InvalidWebhook as invalid:
+        logger.warning("webhook refused", extra={"reason": str(invalid)})
+        raise MalformedRequest(f"Not a valid Stripe event: {invalid}.", code="invalid_webhook") from invalid
+    outcome = webhooks.apply(verified)
+    if outcome is not None and outcome.result == "applied" and outcome.invoice and verified["type"].startswith(
+            "checkout.session"):
+        payments.send_receipt(outcome.invoice, int(verified["data"]["object"].get("amount_total") or 0))
+    return Received(received=True)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return handle(app, event, context)

@@ -1,0 +1,76 @@
+"""The Stripe adapter: the only module that imports stripe (a heavy import, so
+only the functions that take payments load this module)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import stripe
+
+from renewal import config
+
+
+class InvalidWebhook(Exception):
+    pass
+
+
+@functools.cache
+def client() -> stripe.StripeClient:
+    base = config.stripe_api_base()
+    return stripe.StripeClient(
+        config.stripe_api_key(),
+        base_addresses={"api": base} if base else None,
+        max_network_retries=2,
+    )
+
+
+def reset() -> None:
+    client.cache_clear()
+
+
+def create_checkout_session(
+    *, invoice_id: str, member_id: str, renewal_year: int, currency: str, lines: Sequence[Mapping[str, Any]],
+    email: str | None, success_url: str, cancel_url: str, idempotency_key: str,
+) -> tuple[str, str]:
+    """(checkout url, session id) of a hosted Checkout Session for the invoice."""
+    ids = {"invoice_id": invoice_id, "member_id": member_id, "renewal_year": str(renewal_year)}
+    params: dict[str, Any] = {
+        "mode": "payment",
+        "line_items": [
+            {"quantity": 1, "price_data": {"currency": currency, "unit_amount": int(line["amount_cents"]),
+                                           "product_data": {"name": line["description"]}}}
+            for line in lines
+        ],
+        "client_reference_id": member_id,
+        "metadata": ids,
+        # Charge, refund and dispute events carry the PaymentIntent's metadata.
+        "payment_intent_data": {"metadata": ids},
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+    }
+    if email:
+        params["customer_email"] = email
+    session = client().v1.checkout.sessions.create(params=params, options={"idempotency_key": idempotency_key})
+    return session.url, session.id
+
+
+def verify(payload: bytes, signature: str | None) -> dict[str, Any]:
+    """The event, once its signature over the raw body checks out (300 s tolerance)."""
+    secret = config.stripe_webhook_secret()
+    if not signature or not secret:
+        raise InvalidWebhook("missing Stripe-Signature header" if not signature else "no webhook secret configured")
+    try:
+        stripe.Webhook.construct_event(payload, signature, secret, tolerance=300)
+    except (stripe.SignatureVerificationError, ValueError) as error:
+        raise InvalidWebhook(str(error)) from error
+    try:
+        event = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidWebhook("body is not JSON") from error
+    if not isinstance(event, dict) or not event.get("id") or not event.get("type") \
+            or not isinstance((event.get("data") or {}).get("object"), dict):
+        raise InvalidWebhook("body is not a Stripe event")
+    return event

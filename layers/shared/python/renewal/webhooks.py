@@ -1,0 +1,70 @@
+"""Stripe's events, mapped to payments. The event was verified before it got here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from renewal import clock, payments
+
+HANDLED = {
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "charge.refunded",
+    "charge.dispute.created",
+}
+
+
+def _received_at(event: dict[str, Any]) -> str:
+    created = event.get("created")
+    if isinstance(created, int):
+        return dt.datetime.fromtimestamp(created, dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return clock.now_iso()
+
+
+def _payment_intent(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return value.get("id")
+    return value or None
+
+
+def apply(event: dict[str, Any]) -> payments.Outcome | None:
+    """The event's effect, applied once. None for events this service ignores."""
+    kind = event["type"]
+    if kind not in HANDLED:
+        return None
+    data = event["data"]["object"]
+    metadata = data.get("metadata") or {}
+    if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        if data.get("payment_status") != "paid":
+            # An asynchronous method: the money is not there yet; async_payment_succeeded follows.
+            payments.record_event_only(event["id"])
+            return payments.Outcome("duplicate", "not paid yet")
+        return payments.receive(payments.Incoming(
+            payment_id=_payment_intent(data.get("payment_intent")) or data["id"],
+            invoice_id=metadata.get("invoice_id"),
+            method="card",
+            amount_cents=int(data.get("amount_total") or 0),
+            currency=str(data.get("currency") or ""),
+            received_at=_received_at(event),
+            reference=data.get("id"),
+            event_id=event["id"],
+            extra={"checkout_session_id": data.get("id"), "stripe_customer_email":
+                   (data.get("customer_details") or {}).get("email")},
+        ))
+    if kind == "checkout.session.async_payment_failed":
+        payments.record_event_only(event["id"])
+        return payments.Outcome("duplicate", "payment failed")
+    # charge.refunded (a Charge) and charge.dispute.created (a Dispute) name the PaymentIntent.
+    payment_intent = _payment_intent(data.get("payment_intent"))
+    if not payment_intent:
+        payment_intent = data.get("charge") or data["id"]
+    return payments.reverse(
+        payment_intent,
+        "refunded" if kind == "charge.refunded" else "disputed",
+        event_id=event["id"],
+        invoice_id=metadata.get("invoice_id"),
+        amount_cents=int(data.get("amount_refunded") or data.get("amount") or 0),
+        currency=str(data.get("currency") or "usd"),
+    )
