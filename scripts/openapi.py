@@ -7,6 +7,7 @@ their schemas, so the document is generated from the route code itself.
 from __future__ import annotations
 
 import json
+import warnings
 import sys
 from pathlib import Path
 
@@ -18,6 +19,8 @@ VERSION = "1.0.0"
 
 
 def merge():
+    # A handler that fails to load would silently drop its routes: make that an error.
+    warnings.simplefilter("error", UserWarning)
     from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
     from aws_lambda_powertools.event_handler.openapi.models import Server
 
@@ -33,7 +36,8 @@ def merge():
     # Each function builds its resolver with renewal.api.create_app(), which the
     # AST-based discover() does not recognise, so the files are added by name.
     for handler in sorted((ROOT / "functions").glob("*/app.py")):
-        merge.add_file(handler, resolver_name="app")
+        if "app = create_app()" in handler.read_text(encoding="utf-8"):  # queue-only functions have no routes
+            merge.add_file(handler, resolver_name="app")
     return merge
 
 

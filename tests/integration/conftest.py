@@ -17,12 +17,13 @@ from moto import mock_aws
 from local import apigw, template
 
 TABLE = "renewal-test"
+BUCKET = "renewal-documents-test"
 
 
 def _reset_adapters() -> None:
-    from renewal import notify, queue, store
+    from renewal import documents, notify, queue, store
 
-    for adapter in (store, queue, notify):
+    for adapter in (store, queue, notify, documents):
         adapter.reset()
 
 
@@ -47,6 +48,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             arns[name] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
             QUEUES[name] = url
         monkeypatch.setenv("INVOICE_JOB_QUEUE_URL", QUEUES["InvoiceJobQueue"])
+        monkeypatch.setenv("CEC_SUBMISSION_QUEUE_URL", QUEUES["CecSubmissionQueue"])
+        monkeypatch.setenv("DOCUMENTS_BUCKET", BUCKET)
+        boto3.client("s3").create_bucket(Bucket=BUCKET)
         boto3.client("ses").verify_email_identity(EmailAddress="renewals@example.org")
         yield client
         _reset_adapters()

@@ -9,7 +9,9 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 # Activity types (API.md). These are categories of the program, not numbers.
 IN_NETWORK_TYPES = frozenset({"affiliate_class", "conference", "online_course"})
@@ -72,3 +74,57 @@ def tally(activities: Iterable[Mapping[str, Any]], window_start: dt.date, window
 
 def complete(t: Tally, required: float, in_network_required: float, waived: bool) -> bool:
     return waived or (t.approved >= required and t.approved_in_network >= in_network_required)
+
+
+# ---------------------------------------------------------------- activities as the API shows them
+
+
+ActivityType = Literal["affiliate_class", "conference", "online_course", "committee", "legislative", "teaching",
+                       "volunteer", "other", "corporate_training"]
+ActivityStatus = Literal["pending", "approved", "rejected", "not_counted"]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Minutes = Annotated[int, Field(ge=0, le=60 * 24 * 14)]
+
+
+class ActivityIn(BaseModel):
+    """An activity as the member reports it on a CEC Reporting Form."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: ActivityType
+    title: Text
+    provider: Text
+    completed_on: dt.date
+    contact_minutes: Minutes
+    break_minutes: Minutes = 0
+
+    @model_validator(mode="after")
+    def _breaks_within_contact(self) -> ActivityIn:
+        if self.break_minutes > self.contact_minutes:
+            raise ValueError("break_minutes cannot exceed contact_minutes")
+        return self
+
+
+class Activity(BaseModel):
+    activity_id: str
+    type: ActivityType
+    title: str
+    provider: str
+    completed_on: dt.date
+    contact_minutes: int
+    break_minutes: int
+    cec: float
+    in_network: bool
+    status: ActivityStatus
+    note: str | None = None
+
+
+def refusal(kind: str) -> str | None:
+    """Why an activity type is never accepted, if it is not."""
+    if kind in REFUSED_TYPES:
+        return "Corporate in-house training is not accepted for CECs."
+    return None
+
+
+def activity_view(record: Mapping[str, Any]) -> Activity:
+    return Activity(**{name: record.get(name) for name in Activity.model_fields if name in record})

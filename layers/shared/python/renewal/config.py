@@ -45,3 +45,15 @@ def stripe_webhook_secret() -> str:
 def portal_origins() -> list[str]:
     """Origins the member portal is served from: the only places Checkout may send a member back to."""
     return [o.strip().rstrip("/") for o in os.environ.get("PORTAL_ORIGINS", "").split(",") if o.strip()]
+
+
+def documents_bucket() -> str:
+    return os.environ.get("DOCUMENTS_BUCKET", "")
+
+
+def cec_submission_queue_url() -> str:
+    return os.environ.get("CEC_SUBMISSION_QUEUE_URL", "")
+
+
+def max_upload_bytes() -> int:
+    return int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from renewal import clock, invoicing, keys, notices, store
+from renewal import clock, invoicing, keys, notices, standing, store
 from renewal.auth import Principal
 from renewal.rules import RuleSet
 
@@ -44,16 +44,29 @@ def run_deadlines() -> DeadlineReport:
     return DeadlineReport(as_of=today, lapsed=lapsed, reinstatement_fees_added=fees, reminders_sent=reminders)
 
 
-def _incomplete(invoice: Mapping[str, Any]) -> bool:
-    """Still owes something: payment, or CECs (`cec_complete` is kept by the CEC service)."""
+def _incomplete(invoice: Mapping[str, Any], today: dt.date) -> bool:
+    """Still owes something: payment, or (paid) CECs. Completeness is derived from
+    the member's record; once found complete it is remembered on the invoice
+    (`renewed_on`), since approved CECs and a payment stay, so later runs skip it."""
     if invoice["status"] == "open":
         return True
-    return invoice["status"] == "paid" and not invoice.get("cec_complete", False)
+    if invoice["status"] != "paid" or invoice.get("renewed_on"):
+        return False
+    items = list(store.query_all(keys.member_pk(invoice["member_id"])))
+    if standing.invoice_standing(invoice, items, today).status != standing.RENEWED:
+        return True
+    try:
+        store.update(keys.invoice_key(int(invoice["renewal_year"]), invoice["member_id"]), "SET renewed_on = :today",
+                     condition="#status = :paid", names={"#status": "status"},
+                     values={":today": today.isoformat(), ":paid": "paid"})
+    except store.ConditionFailed:
+        pass  # refunded or disputed meanwhile: the next run looks again
+    return False
 
 
 def _apply(invoice: dict[str, Any], today: dt.date) -> dict[str, int]:
     outcome = {"lapsed": 0, "fee": 0, "reminders": 0}
-    if not _incomplete(invoice):
+    if not _incomplete(invoice, today):
         return outcome
     terms = invoice["terms"]
     due_date = dt.date.fromisoformat(invoice["due_date"])

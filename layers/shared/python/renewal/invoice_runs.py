@@ -231,8 +231,6 @@ def invoice_record(run_id: str, rule_set: RuleSet, profile: Mapping[str, Any],
         "cec_required": assessment.cec_required,
         "in_network_required": assessment.in_network_required,
         "cec_waived": assessment.cec_waived,
-        # Kept up to date by the CEC service; the deadline run reads it.
-        "cec_complete": assessment.cec_waived or assessment.cec_required == 0,
         "issued_at": clock.now_iso(),
         "due_date": rule_set.due_date.isoformat(),
         "payments": [],

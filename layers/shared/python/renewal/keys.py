@@ -159,3 +159,75 @@ ATTENTION_PAYMENTS = "ATTENTION#PAYMENTS"
 def attention_index(at: str, payment_id: str) -> dict[str, str]:
     """Sparse: only payments that need a person carry it, oldest first."""
     return {"GSI1PK": ATTENTION_PAYMENTS, "GSI1SK": f"{at}#{payment_id}"}
+
+
+# ---- CECs: rosters, reporting forms, submissions, uploads (issue #5)
+#
+# Ids of records a member owns carry the owner's id and a random suffix without
+# dashes (F-{member_id}-{suffix}), so a route that names only the record's id
+# reaches it with one GetItem.
+
+CEC_PREFIX = "CEC#"
+FORM_PREFIX = "FORM#"
+SUBMISSION_PREFIX = "SUBMISSION#"
+
+
+def owned_id(kind: str, member_id: str, suffix: str) -> str:
+    return f"{kind}-{member_id}-{suffix}"
+
+
+def owner_of(kind: str, value: str) -> str | None:
+    """The member id inside an owned id, or None when the id is not of that kind."""
+    prefix = f"{kind}-"
+    if not value.startswith(prefix):
+        return None
+    member_id, _, suffix = value[len(prefix):].rpartition("-")
+    return member_id if member_id and suffix.isalnum() else None
+
+
+def activity_key(member_id: str, activity_id: str) -> dict[str, str]:
+    return {PK: member_pk(member_id), SK: f"{CEC_PREFIX}{activity_id}"}
+
+
+def roster_key(affiliate: str, class_id: str) -> dict[str, str]:
+    return {PK: f"CLASS#{affiliate}#{class_id}", SK: "ROSTER"}
+
+
+def form_key(member_id: str, form_id: str) -> dict[str, str]:
+    return {PK: member_pk(member_id), SK: f"{FORM_PREFIX}{form_id}"}
+
+
+def affiliate_forms_index(affiliate: str, status: str, created_at: str, form_id: str) -> dict[str, str]:
+    return {"GSI1PK": affiliate_forms_partition(affiliate, status), "GSI1SK": f"{created_at}#{form_id}"}
+
+
+def affiliate_forms_partition(affiliate: str, status: str) -> str:
+    return f"FORMS#{affiliate}#{status}"
+
+
+def submission_key(member_id: str, submission_id: str) -> dict[str, str]:
+    return {PK: member_pk(member_id), SK: f"{SUBMISSION_PREFIX}{submission_id}"}
+
+
+def review_index(status: str, submitted_at: str, submission_id: str) -> dict[str, str]:
+    return {"GSI1PK": review_partition(status), "GSI1SK": f"{submitted_at}#{submission_id}"}
+
+
+def review_partition(status: str) -> str:
+    return f"REVIEW#{status}"
+
+
+SUBMISSION_OUTBOX = "OUTBOX#SUBMISSIONS"
+
+
+def submission_outbox_key(created_at: str, submission_id: str) -> dict[str, str]:
+    return {PK: SUBMISSION_OUTBOX, SK: f"{created_at}#{submission_id}"}
+
+
+def upload_key(member_id: str, upload_id: str) -> dict[str, str]:
+    return {PK: member_pk(member_id), SK: f"UPLOAD#{upload_id}"}
+
+
+def upload_object_key(member_id: str, upload_id: str) -> str:
+    """The S3 object key: under the member's own prefix."""
+    return f"uploads/{member_id}/{upload_id}"

@@ -101,6 +101,10 @@ def query_partition(
     }
     if index:
         request["IndexName"] = index
+    else:
+        # A member's page is read right after it was written (a submission, then its
+        # queue message): strongly consistent, as GetItem here always is.
+        request["ConsistentRead"] = True
     if limit:
         request["Limit"] = limit
     if start_key:
@@ -185,6 +189,10 @@ def update(
         raise
     attributes = response.get("Attributes")
     return from_item(attributes) if attributes else None
+
+
+def delete(key: Mapping[str, str]) -> None:
+    client().delete_item(TableName=config.table_name(), Key=to_item(key))
 
 
 def update_op(key: Mapping[str, str], expression: str, *, condition: str | None = None, names=None,

@@ -1,0 +1,28 @@
+"""Approval queue: automatic checks on each queued CEC submission (SQS, partial
+batch failures), and the schedule that re-sends submissions whose queue
+message could not be sent when they were accepted."""
+
+import json
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from renewal import approval, submissions
+
+logger = Logger()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> None:
+    message = json.loads(record.body)
+    approval.process(message["member_id"], message["submission_id"])
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    if "Records" in event:
+        return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                        context=context)
+    return {"resent": submissions.sweep_outbox()}

@@ -1,0 +1,51 @@
+"""The S3 adapter for CEC documents: browser uploads by presigned POST, and
+short-lived presigned GET links for the affiliate and the reviewers."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from renewal import config
+
+UPLOAD_EXPIRES_S = 15 * 60
+LINK_EXPIRES_S = 10 * 60
+
+
+@functools.cache
+def client():
+    return boto3.client("s3")
+
+
+def reset() -> None:
+    client.cache_clear()
+
+
+def presigned_post(key: str, content_type: str, max_bytes: int) -> dict[str, Any]:
+    return client().generate_presigned_post(
+        Bucket=config.documents_bucket(),
+        Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+        ExpiresIn=UPLOAD_EXPIRES_S,
+    )
+
+
+def head(key: str) -> dict[str, Any] | None:
+    """Size and type of an uploaded object, or None when nothing was uploaded."""
+    try:
+        response = client().head_object(Bucket=config.documents_bucket(), Key=key)
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return {"size_bytes": response["ContentLength"], "content_type": response.get("ContentType", "")}
+
+
+def link(key: str) -> str:
+    return client().generate_presigned_url(
+        "get_object", Params={"Bucket": config.documents_bucket(), "Key": key}, ExpiresIn=LINK_EXPIRES_S
+    )

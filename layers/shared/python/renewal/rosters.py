@@ -1,0 +1,82 @@
+"""Affiliate class rosters: after each class the affiliate posts who attended,
+and each attendee of that affiliate is credited at once (approved, in-network).
+Posting the same roster again credits nobody twice: the credit's key is the class."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from renewal import audit, cec, clock, keys, store
+from renewal.auth import Principal
+from renewal.errors import RuleViolation, ValidationFailed
+from renewal.members import OpaqueId
+
+
+class Roster(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: cec.Text
+    held_on: dt.date
+    contact_minutes: Annotated[int, Field(gt=0, le=60 * 24 * 14)]
+    break_minutes: Annotated[int, Field(ge=0, le=60 * 24 * 14)] = 0
+    attendees: list[OpaqueId] = Field(min_length=1, max_length=1000)
+
+    @model_validator(mode="after")
+    def _breaks_within_contact(self) -> Roster:
+        if self.break_minutes > self.contact_minutes:
+            raise ValueError("break_minutes cannot exceed contact_minutes")
+        return self
+
+
+class RosterResult(BaseModel):
+    credited: list[str]
+    already_credited: list[str]
+    unknown_members: list[str]
+    cec: float
+
+
+def post_roster(principal: Principal, class_id: str, roster: Roster) -> RosterResult:
+    affiliate = principal.require_affiliate()
+    if roster.held_on > clock.today():
+        raise ValidationFailed("A class cannot be held in the future.",
+                               details=[{"field": "held_on", "today": clock.today().isoformat()}])
+    credit = cec.credit(roster.contact_minutes, roster.break_minutes)
+    if credit <= 0:
+        raise RuleViolation("The class is worth no CEC: less than 30 minutes of education after breaks.",
+                            details=[{"field": "contact_minutes", "rule": "cec_per_hour_excluding_breaks"}])
+    attendees = list(dict.fromkeys(roster.attendees))  # the same name twice is one attendee
+    profiles = {p["member_id"]: p for p in store.batch_get([keys.member_key(m) for m in attendees])}
+    activity_id = f"CLASS-{affiliate}-{class_id}"
+    credited, already, unknown = [], [], []
+    now = clock.now_iso()
+    for member_id in attendees:
+        profile = profiles.get(member_id)
+        # Only the caller's own affiliate's members; others are listed, never credited.
+        if profile is None or profile.get("affiliate") != affiliate:
+            unknown.append(member_id)
+            continue
+        record = {
+            **keys.activity_key(member_id, activity_id),
+            "activity_id": activity_id, "member_id": member_id, "type": "affiliate_class", "title": roster.title,
+            "provider": affiliate, "completed_on": roster.held_on.isoformat(),
+            "contact_minutes": roster.contact_minutes, "break_minutes": roster.break_minutes, "cec": credit,
+            "in_network": True, "status": cec.APPROVED, "source": "roster", "class_id": class_id,
+            "credited_at": now, "credited_by": principal.actor,
+        }
+        try:
+            store.put(record, condition="attribute_not_exists(SK)")
+            credited.append(member_id)
+        except store.ConditionFailed:
+            already.append(member_id)
+    if credited:
+        store.transact([
+            store.put_op({**keys.roster_key(affiliate, class_id), "class_id": class_id, "affiliate": affiliate,
+                          "title": roster.title, "held_on": roster.held_on.isoformat(), "cec": credit,
+                          "last_posted_at": now}),
+            audit.entry_op(principal, history_pk=keys.roster_key(affiliate, class_id)[keys.PK],
+                           action="roster.post", changes={"credited": {"from": None, "to": credited}}),
+        ])
+    return RosterResult(credited=credited, already_credited=already, unknown_members=unknown, cec=credit)

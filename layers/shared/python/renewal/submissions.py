@@ -1,0 +1,199 @@
+"""Submitting signed CEC forms for the institute's approval.
+
+A submission is accepted in one transaction: the submission, its activities
+(pending, so the member sees them "in review" at once), the forms marked as
+submitted, and an outbox entry. The queue message follows; if sending it
+fails, the outbox entry stays and the sweep sends it later, so an accepted
+submission is never lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any, Literal
+
+from aws_lambda_powertools import Logger
+from pydantic import BaseModel, ConfigDict, Field
+
+from renewal import cec, clock, config, invoicing, keys, queue, standing, store
+from renewal.auth import Principal
+from renewal.errors import NotFound, RuleViolation
+from renewal.forms import VERIFIED
+from renewal.rules import RenewalYear, load_rule_set
+
+logger = Logger()
+
+SubmissionStatus = Literal["queued", "in_review", "approved", "partially_approved", "rejected"]
+QUEUED = "queued"
+
+
+class SubmissionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    renewal_year: RenewalYear
+    form_ids: list[str] = Field(min_length=1, max_length=10)
+
+
+class SubmissionAccepted(BaseModel):
+    submission_id: str
+    status: SubmissionStatus
+
+
+class Submission(BaseModel):
+    submission_id: str
+    member_id: str
+    renewal_year: int
+    status: SubmissionStatus
+    form_ids: list[str]
+    activities: list[cec.Activity]
+    total_cec: float
+    submitted_at: str
+    decided_at: str | None = None
+    note: str | None = None
+
+
+def view(record: dict[str, Any], activities: list[dict[str, Any]] | None = None) -> Submission:
+    return Submission(
+        **{name: record.get(name) for name in Submission.model_fields if name in record and name != "activities"},
+        activities=[cec.activity_view(a) for a in (activities if activities is not None else record["activities"])],
+    )
+
+
+def requirement(rule_set, profile: dict[str, Any], items: list[dict[str, Any]]) -> tuple[float, float, bool]:
+    """(CECs required, in-network required, waived) for the year: the invoice's, once issued."""
+    invoice = standing.invoices(items).get(rule_set.renewal_year)
+    waivers = standing.waivers_in(items)
+    if invoice is not None:
+        waived = bool(invoice.get("cec_waived")) or standing.emeritus_from(waivers, rule_set.renewal_year)
+        return float(invoice["cec_required"]), float(invoice["in_network_required"]), waived
+    assessment = invoicing.assess(invoicing.held_from_profile(profile), rule_set,
+                                  emeritus=standing.emeritus_from(waivers, rule_set.renewal_year))
+    return assessment.cec_required, assessment.in_network_required, assessment.cec_waived
+
+
+def submit(principal: Principal, body: SubmissionIn) -> SubmissionAccepted:
+    member_id = principal.require_member()
+    rule_set = load_rule_set(body.renewal_year)
+    if rule_set is None:
+        raise RuleViolation(f"No rule set exists for renewal year {body.renewal_year}.", code="rule_set_missing",
+                            details=[{"field": "renewal_year"}])
+    items = list(store.query_all(keys.member_pk(member_id)))
+    profile = next((i for i in items if i["SK"] == keys.PROFILE), None)
+    if profile is None:
+        raise NotFound(f"No member {member_id}.")
+    forms_by_id = {i["form_id"]: i for i in items if i["SK"].startswith(keys.FORM_PREFIX)}
+    window = rule_set.earning_window
+    problems: list[dict[str, Any]] = []
+    chosen = list(dict.fromkeys(body.form_ids))
+    for form_id in chosen:
+        form = forms_by_id.get(form_id)
+        if form is None:
+            problems.append({"form_id": form_id, "rule": "form_not_yours",
+                             "message": "No such CEC form of yours."})
+        elif form["status"] != VERIFIED:
+            problems.append({"form_id": form_id, "rule": "form_not_verified",
+                             "message": f"The form is {form['status']}: only forms your affiliate signed count."})
+        elif form.get("submission_id"):
+            problems.append({"form_id": form_id, "rule": "form_already_submitted",
+                             "message": f"The form was submitted already ({form['submission_id']})."})
+        else:
+            for activity in form["activities"]:
+                if not window.holds(dt.date.fromisoformat(activity["completed_on"])):
+                    problems.append({"form_id": form_id, "activity_id": activity["activity_id"],
+                                     "rule": "outside_earning_window",
+                                     "message": f"Completed {activity['completed_on']}: {body.renewal_year} counts "
+                                                f"CECs earned {window.start} to {window.end}."})
+    if problems:
+        raise RuleViolation("These forms cannot be submitted.", details=problems)
+    activities = [a for form_id in chosen for a in forms_by_id[form_id]["activities"]]
+    if rule_set.require_complete_submission:
+        _require_complete(rule_set, profile, items, activities)
+    submission_id = keys.owned_id("S", member_id, secrets.token_hex(6))
+    now = clock.now_precise_iso()
+    record = {
+        **keys.submission_key(member_id, submission_id),
+        "submission_id": submission_id, "member_id": member_id, "renewal_year": body.renewal_year,
+        **keys.review_index(QUEUED, now, submission_id),
+        "status": QUEUED, "form_ids": chosen, "activities": activities,
+        "total_cec": sum(float(a["cec"]) for a in activities), "submitted_at": now,
+        "terms": {"earning_window": window.model_dump(mode="json"), "participation_cap": rule_set.participation_cap},
+    }
+    operations = [store.put_op(record, condition="attribute_not_exists(SK)")]
+    for form_id in chosen:
+        operations.append(store.update_op(
+            keys.form_key(member_id, form_id), "SET submission_id = :id",
+            condition="#status = :verified AND attribute_not_exists(submission_id)",
+            names={"#status": "status"}, values={":id": submission_id, ":verified": VERIFIED}))
+    for activity in activities:
+        operations.append(store.put_op(
+            {**keys.activity_key(member_id, activity["activity_id"]), **activity, "member_id": member_id,
+             "status": cec.PENDING, "source": "submission", "submission_id": submission_id},
+            condition="attribute_not_exists(SK)"))
+    message = {"member_id": member_id, "submission_id": submission_id}
+    operations.append(store.put_op({**keys.submission_outbox_key(now, submission_id), **message, "created_at": now}))
+    try:
+        store.transact(operations)
+    except store.ConditionFailed as error:
+        raise RuleViolation("A form was submitted at the same moment; reload and try again.",
+                            code="form_already_submitted") from error
+    _send(message, now)
+    return SubmissionAccepted(submission_id=submission_id, status=QUEUED)
+
+
+def _require_complete(rule_set, profile, items, new_activities) -> None:
+    """The page asks for the entire number of outstanding CECs in one submission."""
+    required, in_network_required, waived = requirement(rule_set, profile, items)
+    if waived:
+        return
+    window = rule_set.earning_window
+    pending = [{**a, "status": cec.PENDING} for a in new_activities]
+    counted = cec.tally(standing.activities(items) + pending, window.start, window.end, rule_set.participation_cap)
+    reached = counted.approved + counted.in_review
+    in_network_reached = counted.approved_in_network + sum(
+        float(a["cec"]) for a in standing.activities(items) + pending
+        if a.get("status") == cec.PENDING and a.get("type") in cec.IN_NETWORK_TYPES
+        and window.holds(dt.date.fromisoformat(str(a["completed_on"]))))
+    missing = max(0.0, required - reached)
+    missing_in_network = max(0.0, in_network_required - in_network_reached)
+    if missing or missing_in_network:
+        parts = []
+        if missing:
+            parts.append(f"{missing:g} CECs")
+        if missing_in_network:
+            parts.append(f"{missing_in_network:g} in-network CECs")
+        raise RuleViolation(
+            f"Please submit all outstanding CECs at once: {' and '.join(parts)} still missing.",
+            code="incomplete_submission",
+            details=[{"rule": "require_complete_submission", "missing": missing,
+                      "missing_in_network": missing_in_network}],
+        )
+
+
+def _send(message: dict[str, str], created_at: str) -> bool:
+    try:
+        queue.send_all(config.cec_submission_queue_url(), [message])
+    except Exception:
+        logger.exception("submission not queued yet; the outbox sweep will send it", extra=message)
+        return False
+    store.delete(keys.submission_outbox_key(created_at, message["submission_id"]))
+    return True
+
+
+def sweep_outbox() -> int:
+    """Sends what an earlier send left behind (run on a schedule). Consumers are
+    idempotent, so a message sent twice is harmless."""
+    sent = 0
+    for entry in list(store.query_all(keys.SUBMISSION_OUTBOX)):
+        if _send({"member_id": entry["member_id"], "submission_id": entry["submission_id"]}, entry["created_at"]):
+            sent += 1
+    return sent
+
+
+def get_own_submission(principal: Principal, submission_id: str) -> Submission:
+    member_id = principal.require_member()
+    record = (store.get(keys.submission_key(member_id, submission_id))
+              if keys.owner_of("S", submission_id) == member_id else None)
+    if record is None:
+        raise NotFound(f"No CEC submission {submission_id}.")
+    return view(record)

@@ -1,0 +1,58 @@
+"""Scanned CEC documents: a member uploads straight to S3 under their own
+prefix; a form may reference an upload only once the object is there, of an
+allowed type and size, and the member's own."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from renewal import clock, config, documents, keys, store
+from renewal.auth import Principal
+from renewal.errors import ValidationFailed
+
+ContentType = Literal["application/pdf", "image/png", "image/jpeg"]
+
+
+class UploadRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content_type: ContentType
+    size_bytes: int = Field(gt=0)
+
+
+class Upload(BaseModel):
+    upload_id: str
+    url: str
+    fields: dict[str, str]
+
+
+def start_upload(principal: Principal, request: UploadRequest) -> Upload:
+    member_id = principal.require_member()
+    limit = config.max_upload_bytes()
+    if request.size_bytes > limit:
+        raise ValidationFailed(f"A document may be at most {limit // (1024 * 1024)} MB.",
+                               details=[{"field": "size_bytes", "max": limit}])
+    upload_id = keys.owned_id("U", member_id, secrets.token_hex(8))
+    object_key = keys.upload_object_key(member_id, upload_id)
+    # moto does not enforce POST policies, so the object is checked again before use.
+    post = documents.presigned_post(object_key, request.content_type, limit)
+    store.put({**keys.upload_key(member_id, upload_id), "upload_id": upload_id, "object_key": object_key,
+               "content_type": request.content_type, "size_bytes": request.size_bytes, "created_at": clock.now_iso()})
+    return Upload(upload_id=upload_id, url=post["url"], fields=post["fields"])
+
+
+def verified_document(member_id: str, upload_id: str) -> dict[str, Any]:
+    """The upload a form may reference: the caller's own, present, of an allowed type and size."""
+    record = store.get(keys.upload_key(member_id, upload_id)) if keys.owner_of("U", upload_id) == member_id else None
+    if record is None:
+        raise ValidationFailed("No such upload of yours.", details=[{"field": "document_upload_id"}])
+    found = documents.head(record["object_key"])
+    if found is None:
+        raise ValidationFailed("The document has not been uploaded yet.", details=[{"field": "document_upload_id"}])
+    if found["size_bytes"] > config.max_upload_bytes() or found["content_type"] not in ContentType.__args__:
+        raise ValidationFailed("The uploaded document is too large or not a PDF, PNG or JPEG.",
+                               details=[{"field": "document_upload_id", **found}])
+    return {"upload_id": upload_id, "object_key": record["object_key"], **found}
