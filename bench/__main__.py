@@ -1,0 +1,145 @@
+"""`make bench` (python -m bench): AWS calls and latency per operation, cold
+start per function; prints a table and writes bench/results.json.
+
+    python -m bench [--iterations N] [--cold-runs N] [--only api|cold] [--no-write] [--strict]
+
+Environment: BENCH_ITERATIONS, BENCH_COLD_RUNS (the flags win).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import harness
+
+RESULTS = Path(__file__).with_name("results.json")
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--iterations", type=int, default=int(os.environ.get("BENCH_ITERATIONS", "200")),
+                        help="timed requests per operation (default 200)")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed requests per operation first (default 10)")
+    parser.add_argument("--cold-runs", type=int, default=int(os.environ.get("BENCH_COLD_RUNS", "7")),
+                        help="fresh interpreters per function and per baseline (default 7)")
+    parser.add_argument("--only", choices=("api", "cold"), help="run one part only")
+    parser.add_argument("--no-write", action="store_true", help="do not write bench/results.json")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a goal fails")
+    return parser.parse_args(argv)
+
+
+def _calls(calls: dict[str, int]) -> str:
+    return ", ".join(f"{name} x{count}" for name, count in calls.items()) or "-"
+
+
+def _table(headers: list[str], rows: list[list[Any]], right: set[int]) -> str:
+    cells = [[str(c) for c in row] for row in [headers, *rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths)))
+
+    return "\n".join([line(cells[0]), line(["-" * w for w in widths]), *(line(r) for r in cells[1:])])
+
+
+def goals(operations: list[dict[str, Any]], cold: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found = []
+    by_name = {row["operation"]: row for row in operations}
+    if "GET /me" in by_name:
+        me = by_name["GET /me"]
+        found.append({
+            "goal": "GET /me costs one DynamoDB call",
+            "measured": me["aws_calls"],
+            "pass": me["aws_calls_total"] == 1 and all(k.startswith("DynamoDB.") for k in me["aws_calls"]),
+        })
+    if operations:
+        scans = [row["operation"] for row in operations if "DynamoDB.Scan" in row["aws_calls"]]
+        found.append({"goal": "No Scan on any request path", "measured": scans or "none", "pass": not scans})
+    for row in cold:
+        found.append({
+            "goal": f"{row['function']} cold start <= {row['goal']}x boto3 + DynamoDB client",
+            "measured": row["ratio"],
+            "pass": row["pass"],
+        })
+    return found
+
+
+def main(argv: list[str]) -> int:
+    args = _arguments(argv)
+    started = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    operations: list[dict[str, Any]] = []
+    cold: list[dict[str, Any]] = []
+
+    if args.only in (None, "cold"):
+        # First, while this process has imported nothing heavy (its own page cache
+        # and CPU use do not matter to the subprocesses, but keep it quiet).
+        from bench import cold_start
+
+        print(f"cold start: {args.cold_runs} rounds of fresh interpreters (every function; a baseline every "
+              f"{cold_start.BASELINE_EVERY}) ...", flush=True)
+        cold = cold_start.run(runs=args.cold_runs)
+    if args.only in (None, "api"):
+        from bench import api_calls
+
+        print(f"operations: {args.iterations} requests each, in process on moto ...", flush=True)
+        operations = api_calls.run(iterations=args.iterations, warmup=args.warmup)
+
+    if operations:
+        print("\nAWS calls and latency per operation (in process, moto; latency includes moto)\n")
+        print(_table(
+            ["operation", "AWS calls per request", "total", "median ms", "p95 ms", "in AWS ms"],
+            [[r["operation"], _calls(r["aws_calls"]) + ("" if r["aws_calls_stable"] else " (varies)"),
+              r["aws_calls_total"], f"{r['latency']['median_ms']:.2f}", f"{r['latency']['p95_ms']:.2f}",
+              f"{r['aws_time_median_ms']:.2f}"] for r in operations],
+            right={2, 3, 4, 5},
+        ))
+    if cold:
+        print("\nCold start: handler import in a fresh interpreter vs. import boto3 + one DynamoDB client\n")
+        print(_table(
+            ["function", "import ms", "baseline ms", "ratio", "goal", "", "cpu ratio", "modules", "+ client ms",
+             "ratio"],
+            [[r["function"], f"{r['import_median_ms']:.1f}", f"{r['baseline_median_ms']:.1f}", f"{r['ratio']:.2f}",
+              f"<= {r['goal']}", "ok" if r["pass"] else "OVER", f"{r['cpu_ratio']:.2f}", r["modules_loaded"],
+              "-" if r["with_client_median_ms"] is None else f"{r['with_client_median_ms']:.1f}",
+              "-" if r["with_client_ratio"] is None else f"{r['with_client_ratio']:.2f}"] for r in cold],
+            right={1, 2, 3, 6, 7, 8, 9},
+        ))
+    checked = goals(operations, cold)
+    print("\nGoals")
+    for goal in checked:
+        print(f"  {'PASS' if goal['pass'] else 'FAIL'}  {goal['goal']}  (measured: {goal['measured']})")
+    elapsed = time.perf_counter() - started
+    load = {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}
+    print(f"\n{elapsed:.1f} s; load average {load['before']} before, {load['after']} after, {load['cpus']} CPUs")
+    if max(load["before"], load["after"]) > 0.5 * (os.cpu_count() or 1):
+        print("  the machine was busy with other work: wall times (and the ratios) are noisy; compare the cpu ratio")
+
+    if not args.no_write:
+        results = {
+            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "machine": {**harness.machine_info(), "load_average_1min": load},
+            "settings": {"iterations": args.iterations, "warmup": args.warmup, "cold_runs": args.cold_runs,
+                         "only": args.only},
+            "operations": operations,
+            "cold_start": cold,
+            "goals": checked,
+            "all_goals_pass": all(g["pass"] for g in checked),
+            "seconds": round(elapsed, 1),
+        }
+        partial = RESULTS.with_suffix(".json.tmp")
+        partial.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        partial.replace(RESULTS)
+        print(f"wrote {RESULTS.relative_to(harness.ROOT)}")
+    return 1 if args.strict and not all(g["pass"] for g in checked) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
