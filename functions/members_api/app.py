@@ -3,12 +3,12 @@
 from typing import Annotated
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from renewal import checkout, invoices, members, renewals
-from renewal.api import create_app, handle, principal
+from renewal import certificates, checkout, invoices, members, renewals, transcripts, waivers
+from renewal.api import create_app, csv_response, handle, pdf_response, principal, public_base_url, wants_csv
 
 logger = Logger()
 app = create_app()
@@ -45,6 +45,27 @@ def start_checkout(
 @app.get("/me/renewals/<renewal_year>", summary="The caller's renewal status and CEC progress for a year")
 def get_renewal(renewal_year: Annotated[int, Path(ge=2000, le=2100)]) -> renewals.Renewal:
     return renewals.get_own_renewal(principal(app), renewal_year)
+
+
+@app.get("/me/certificates/<code>", summary="A PDF certificate of a credential in good standing",
+         responses={200: {"description": "The certificate", "content": {"application/pdf": {}}}})
+def get_certificate(code: Annotated[str, Path(pattern=r"^[A-Za-z]{3,5}$")]):
+    document = certificates.certificate_pdf(principal(app), code, public_base_url(app))
+    return pdf_response(document, f"{code.upper()}-certificate.pdf")
+
+
+@app.get("/me/cec-transcript", summary="The caller's CEC record for a renewal year: PDF, or CSV with Accept: text/csv",
+         responses={200: {"description": "The transcript", "content": {"application/pdf": {}, "text/csv": {}}}})
+def get_transcript(renewal_year: Annotated[int, Query(ge=2000, le=2100)]):
+    if wants_csv(app):
+        return csv_response(transcripts.transcript_csv(principal(app), renewal_year),
+                            f"cec-transcript-{renewal_year}.csv")
+    return pdf_response(transcripts.transcript_pdf(principal(app), renewal_year), f"cec-transcript-{renewal_year}.pdf")
+
+
+@app.post("/me/waiver-requests", summary="Ask the institute for a military or emeritus waiver")
+def request_waiver(request: Annotated[waivers.WaiverRequestIn, Body()]) -> tuple[waivers.WaiverRequest, int]:
+    return waivers.request_waiver(principal(app), request), 201
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

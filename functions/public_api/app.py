@@ -8,7 +8,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from renewal import config
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path as PathParam
+
+from renewal import certificates, config
 from renewal.api import create_app, handle
 
 logger = Logger()
@@ -28,6 +32,13 @@ class Health(BaseModel):
 @app.get("/health", summary="Liveness check")
 def health() -> Health:
     return Health(status="ok", stage=config.stage())
+
+
+@app.get("/verify/<certificate_number>", summary="Public check of a certificate number (no token)")
+def verify_certificate(
+    certificate_number: Annotated[str, PathParam(pattern=r"^[A-Za-z0-9-]{1,40}$")],
+) -> certificates.Verification:
+    return certificates.verify(certificate_number)
 
 
 @app.get("/swagger", summary="Swagger UI; `?format=json` returns the OpenAPI document", include_in_schema=False)

@@ -7,8 +7,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from renewal import approval, forms, members, paging, payments, renewals, rosters, rules, submissions
-from renewal.api import create_app, handle, principal
+from renewal import approval, audit, forms, members, paging, payments, renewals, reports, rosters, rules, submissions, waivers
+from renewal.api import create_app, csv_response, handle, principal, wants_csv
 
 logger = Logger()
 app = create_app()
@@ -94,6 +94,62 @@ def review_queue(
 def decide_submission(submission_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,120}$")],
                       decision: Annotated[approval.ReviewDecision, Body()]) -> submissions.Submission:
     return approval.decide(principal(app), submission_id, decision)
+
+
+@app.post("/admin/members/<member_id>/waivers", summary="Grant a military-deployment or emeritus waiver")
+def grant_waiver(member_id: MemberId, waiver: Annotated[waivers.WaiverIn, Body()]) -> tuple[waivers.Waiver, int]:
+    return waivers.grant(principal(app), member_id, waiver), 201
+
+
+@app.delete("/admin/members/<member_id>/waivers/<waiver_id>", summary="Revoke a waiver (until that year's invoice is paid)")
+def revoke_waiver(member_id: MemberId, waiver_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,120}$")],
+                  revocation: Annotated[waivers.Revocation | None, Body()] = None) -> waivers.Waiver:
+    return waivers.revoke(principal(app), member_id, waiver_id, revocation or waivers.Revocation())
+
+
+@app.get("/admin/waiver-requests", summary="Members' waiver requests by status, oldest first")
+def waiver_requests(
+    status: Annotated[str, Query(pattern="^(pending|approved|rejected)$")] = "pending",
+    limit: Annotated[int, Query(ge=1, le=paging.MAX_LIMIT)] = paging.DEFAULT_LIMIT,
+    next_token: Annotated[str | None, Query()] = None,
+) -> waivers.WaiverRequestList:
+    return waivers.list_requests(principal(app), status, limit, next_token)
+
+
+@app.post("/admin/waiver-requests/<request_id>/decision", summary="Approve (grants the waiver) or reject a request")
+def decide_waiver_request(request_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,120}$")],
+                          decision: Annotated[waivers.RequestDecision, Body()]) -> waivers.WaiverRequest:
+    return waivers.decide_request(principal(app), request_id, decision)
+
+
+@app.get("/admin/renewals", summary="Renewals of a year, by status; every row as CSV with Accept: text/csv",
+         responses={200: {"description": "A page of renewals, or every row as CSV",
+                          "content": {"application/json": {"model": reports.RenewalReport}, "text/csv": {}}}})
+def renewal_report(
+    renewal_year: Annotated[int, Query(ge=2000, le=2100)],
+    status: Annotated[str | None, Query(pattern="^(open|grace|lapsed|renewed|waived|not_required)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=paging.MAX_LIMIT)] = paging.DEFAULT_LIMIT,
+    next_token: Annotated[str | None, Query()] = None,
+):
+    if wants_csv(app):
+        suffix = f"-{status}" if status else ""
+        return csv_response(reports.renewals_csv(principal(app), renewal_year, status),
+                            f"renewals-{renewal_year}{suffix}.csv")
+    return reports.renewals_page(principal(app), renewal_year, status, limit, next_token)
+
+
+@app.get("/admin/summary", summary="Counts by status, dues invoiced / collected / outstanding, CEC completion rate")
+def renewal_summary(renewal_year: Annotated[int, Query(ge=2000, le=2100)]) -> reports.Summary:
+    return reports.summary(principal(app), renewal_year)
+
+
+@app.get("/admin/members/<member_id>/history", summary="Audit trail: staff actions and contact changes")
+def member_history(
+    member_id: MemberId,
+    limit: Annotated[int, Query(ge=1, le=paging.MAX_LIMIT)] = paging.DEFAULT_LIMIT,
+    next_token: Annotated[str | None, Query()] = None,
+) -> audit.History:
+    return audit.member_history(principal(app), member_id, limit, next_token)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -86,6 +86,31 @@ def raw_body(app: APIGatewayHttpResolver) -> bytes:
     return base64.b64decode(body) if event.is_base64_encoded else body.encode("utf-8")
 
 
+def public_base_url(app: APIGatewayHttpResolver) -> str:
+    """The API's own address as the caller reached it (for links such as a
+    certificate's verification URL)."""
+    event = app.current_event
+    host = event.headers.get("host") or event.request_context.domain_name
+    local = host.startswith(("127.0.0.1", "localhost", "[::1]"))
+    scheme = event.headers.get("x-forwarded-proto") or ("http" if local else "https")
+    stage = event.request_context.stage
+    return f"{scheme}://{host}" + ("" if stage in (None, "$default") else f"/{stage}")
+
+
+def wants_csv(app: APIGatewayHttpResolver) -> bool:
+    return "text/csv" in (app.current_event.headers.get("accept") or "")
+
+
+def csv_response(text: str, filename: str) -> Response:
+    return Response(status_code=200, content_type="text/csv; charset=utf-8", body=text,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def pdf_response(document: bytes, filename: str) -> Response:
+    return Response(status_code=200, content_type="application/pdf", body=document,
+                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+
+
 def handle(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Resolve an HTTP API event after the route's group gate.
 

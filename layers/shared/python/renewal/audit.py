@@ -45,3 +45,23 @@ def diff(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> dic
         elif old != new:
             changes[path] = {"from": old, "to": new}
     return changes
+
+
+class History(BaseModel):
+    items: list[AuditEntry]
+    next_token: str | None = None
+
+
+def member_history(principal: Principal, member_id: str, limit: int, next_token: str | None) -> History:
+    """Staff actions and contact changes on one member, oldest first."""
+    from renewal import paging
+
+    principal.require_staff()
+    if store.get(keys.member_key(member_id)) is None:
+        from renewal.errors import NotFound
+
+        raise NotFound(f"No member {member_id}.")
+    items, last = store.query_partition(keys.member_history_pk(member_id), limit=limit,
+                                        start_key=paging.decode(next_token))
+    return History(items=[AuditEntry(**{k: i[k] for k in ("at", "actor", "action", "changes")}) for i in items],
+                   next_token=paging.encode(last))

@@ -231,3 +231,33 @@ def upload_key(member_id: str, upload_id: str) -> dict[str, str]:
 def upload_object_key(member_id: str, upload_id: str) -> str:
     """The S3 object key: under the member's own prefix."""
     return f"uploads/{member_id}/{upload_id}"
+
+
+# ---- waivers, requests, certificates (issue #6)
+
+WAIVER_PREFIX = "WAIVER#"
+
+
+def waiver_key(member_id: str, renewal_year: int, waiver_type: str) -> dict[str, str]:
+    return {PK: member_pk(member_id), SK: f"{WAIVER_PREFIX}{renewal_year}#{waiver_type}"}
+
+
+def waiver_request_key(member_id: str, request_id: str) -> dict[str, str]:
+    return {PK: member_pk(member_id), SK: f"WAIVER_REQUEST#{request_id}"}
+
+
+def waiver_requests_index(status: str, created_at: str, request_id: str) -> dict[str, str]:
+    return {"GSI1PK": waiver_requests_partition(status), "GSI1SK": f"{created_at}#{request_id}"}
+
+
+def waiver_requests_partition(status: str) -> str:
+    return f"WAIVER_REQUESTS#{status}"
+
+
+def certificate_key(number: str) -> dict[str, str]:
+    return {PK: f"CERT#{number}", SK: "CERT"}
+
+
+def member_certificate_key(member_id: str, code: str) -> dict[str, str]:
+    """The member's certificate number for a credential: reissued, never renumbered."""
+    return {PK: member_pk(member_id), SK: f"CERTIFICATE#{code}"}

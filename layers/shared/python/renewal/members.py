@@ -132,6 +132,12 @@ class MemberIn(BaseModel):
         return self
 
 
+class MemberWaiver(BaseModel):
+    waiver_id: str
+    type: str
+    renewal_year: int
+
+
 class Member(BaseModel):
     member_id: str
     first_name: str
@@ -139,6 +145,7 @@ class Member(BaseModel):
     affiliate: str | None = None
     contact: Contact
     credentials: list[Credential]
+    waivers: list[MemberWaiver] = Field(default_factory=list, description="Active waivers (military, emeritus).")
 
 
 def _profile_record(member_id: str, body: MemberIn, version: int, created_at: str) -> dict[str, Any]:
@@ -208,6 +215,8 @@ def upsert_member(principal: Principal, member_id: str, body: MemberIn) -> tuple
     version = (previous or {}).get("version", 0) + 1
     created_at = (previous or {}).get("created_at") or clock.now_iso()
     record = _profile_record(member_id, body, version, created_at)
+    if previous and previous.get("waivers"):
+        record["waivers"] = previous["waivers"]  # granted by the waiver service, not part of the member's data
     _write_profile(principal, record, previous, "member.create" if previous is None else "member.update")
     return _member_view(record, []), previous is None
 
@@ -233,6 +242,7 @@ def _member_view(profile: dict[str, Any], related: list[dict[str, Any]]) -> Memb
             Credential(code=code, earned_on=earned_on, **standing.credential_standing(code, related, clock.today()))
             for code, earned_on in held
         ],
+        waivers=[MemberWaiver(**w) for w in profile.get("waivers", [])],
     )
 
 

@@ -49,7 +49,9 @@ def renewal_view(rule_set: RuleSet, profile: dict[str, Any], related: list[dict[
         year_standing = standing.invoice_standing(invoice, related, today)
         credentials = list(invoice["credentials"])
         required, in_network_required = float(invoice["cec_required"]), float(invoice["in_network_required"])
-        waived = bool(invoice.get("cec_waived")) or standing.emeritus_from(standing.waivers_in(related), year)
+        waivers = standing.waivers_in(related)
+        waived = (bool(invoice.get("cec_waived")) or standing.emeritus_from(waivers, year)
+                  or standing.military_waived(waivers, year))
         tally, status, paid, done = year_standing.tally, year_standing.status, year_standing.paid, year_standing.cec_complete
         invoice_id, due = invoice["invoice_id"], invoices.amount_due(invoice)
     else:
@@ -60,7 +62,7 @@ def renewal_view(rule_set: RuleSet, profile: dict[str, Any], related: list[dict[
         )
         credentials = list(assessment.renewable)
         required, in_network_required = assessment.cec_required, assessment.in_network_required
-        waived = assessment.cec_waived
+        waived = assessment.cec_waived or standing.military_waived(standing.waivers_in(related), year)
         window = rule_set.earning_window
         tally = cec.tally(standing.activities(related), window.start, window.end, rule_set.participation_cap)
         done = cec.complete(tally, required, in_network_required, waived)

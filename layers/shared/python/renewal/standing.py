@@ -78,7 +78,7 @@ def invoice_standing(invoice: Mapping[str, Any], items: list[Mapping[str, Any]],
         float(terms["participation_cap"]),
     )
     waivers = waivers_in(items)
-    cec_waived = bool(invoice.get("cec_waived")) or emeritus_from(waivers, year)
+    cec_waived = bool(invoice.get("cec_waived")) or emeritus_from(waivers, year) or military_waived(waivers, year)
     done = cec.complete(counted, float(invoice["cec_required"]), float(invoice["in_network_required"]), cec_waived)
     paid = invoice["status"] == "paid"
     status = status_of(

@@ -1,0 +1,69 @@
+"""The member's CEC record for a renewal year: every activity of its earning
+window and the totals against the requirement, as PDF or CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from renewal import clock, keys, pdf, renewals, standing, store
+from renewal.auth import Principal
+from renewal.errors import NotFound
+from renewal.rules import load_rule_set
+
+COLUMNS = ["completed_on", "title", "provider", "type", "cec", "in_network", "status", "note"]
+
+
+def _record(member_id: str, renewal_year: int):
+    rule_set = load_rule_set(renewal_year)
+    if rule_set is None:
+        raise NotFound(f"No rule set exists for renewal year {renewal_year}.")
+    items = list(store.query_all(keys.member_pk(member_id)))
+    profile = next((i for i in items if i["SK"] == keys.PROFILE), None)
+    if profile is None:
+        raise NotFound(f"No member {member_id}.")
+    related = [i for i in items if i["SK"] != keys.PROFILE]
+    window = rule_set.earning_window
+    activities = sorted(
+        (a for a in standing.activities(related) if window.holds(dt.date.fromisoformat(str(a["completed_on"])))),
+        key=lambda a: (str(a["completed_on"]), a["activity_id"]),
+    )
+    view = renewals.renewal_view(rule_set, profile, related, clock.today())
+    totals = [
+        ("Required", f"{view.cec.required:g}"),
+        ("Required in-network", f"{view.cec.in_network_required:g}"),
+        ("Approved (countable)", f"{view.cec.approved:g}"),
+        ("Approved in-network", f"{view.cec.approved_in_network:g}"),
+        ("In review", f"{view.cec.in_review:g}"),
+        ("Outstanding", f"{view.cec.outstanding:g}"),
+        ("Outstanding in-network", f"{view.cec.outstanding_in_network:g}"),
+        ("Waived", "yes" if view.cec.waived else "no"),
+        ("Complete", "yes" if view.cec_complete else "no"),
+    ]
+    return profile, rule_set, activities, totals
+
+
+def transcript_csv(principal: Principal, renewal_year: int) -> str:
+    _, _, activities, totals = _record(principal.require_member(), renewal_year)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for a in activities:
+        writer.writerow([a["completed_on"], a["title"], a["provider"], a["type"], f"{float(a['cec']):g}",
+                         "yes" if a.get("in_network") else "no", a["status"], a.get("note") or ""])
+    for label, value in totals:
+        # Totals close the file as rows of their own, the label in the title column.
+        writer.writerow(["", label, "", "total", value, "", "", ""])
+    return out.getvalue()
+
+
+def transcript_pdf(principal: Principal, renewal_year: int) -> bytes:
+    member_id = principal.require_member()
+    profile, rule_set, activities, totals = _record(member_id, renewal_year)
+    rows = [(str(a["completed_on"]), a["title"], a["provider"], f"{float(a['cec']):g}",
+             "yes" if a.get("in_network") else "no", a["status"]) for a in activities]
+    return pdf.transcript(
+        name=f"{profile['first_name']} {profile['last_name']}", member_id=member_id, renewal_year=renewal_year,
+        window=f"{rule_set.earning_window.start} to {rule_set.earning_window.end}", rows=rows, totals=totals,
+    )
