@@ -5,15 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-import phonenumbers
 from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    EmailStr,
     Field,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -37,6 +36,8 @@ US_STATES = frozenset(
 
 def _us_phone(value: str) -> str:
     """Any common US spelling in, E.164 out; numbers that cannot be dialled are refused."""
+    import phonenumbers  # on first use: most functions never read a phone number
+
     try:
         number = phonenumbers.parse(value, "US")
     except phonenumbers.NumberParseException as error:
@@ -44,6 +45,21 @@ def _us_phone(value: str) -> str:
     if not phonenumbers.is_valid_number(number):
         raise ValueError("not a valid phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _email(value: str) -> str:
+    """Validated by email-validator, as pydantic's EmailStr would; imported on first
+    use so functions that never read an address do not load it at cold start."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise ValueError(f"not a valid e-mail address: {error}") from None
+
+
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email),
+                  WithJsonSchema({"type": "string", "format": "email"})]
 
 
 def _us_state(value: str) -> str:
@@ -75,7 +91,7 @@ Phone = Annotated[str, AfterValidator(_us_phone)]
 class Contact(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: Phone | None = None
     address: Address | None = None
 
@@ -85,7 +101,7 @@ class ContactPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: Phone | None = None
     address: Address | None = None
 
