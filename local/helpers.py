@@ -1,7 +1,8 @@
-"""The `/_local/*` helpers: tokens, the domain clock, schedules and the outbox.
+"""The `/_local/*` helpers: tokens, the domain clock, schedules and the outbox
+(and /_local/stripe/*, which local.stripe answers).
 
 They exist only in the local stack (never in template.yaml), standing in for
-Cognito sign-in, the passing of time, EventBridge Scheduler and a mailbox.
+Cognito sign-in, the passing of time, EventBridge Scheduler, a mailbox and Stripe.
 """
 
 from __future__ import annotations
@@ -63,9 +64,11 @@ class DomainClock:
 
 class LocalHelpers:
     def __init__(self, authority: Authority, invoker: Invoker, outbox: Outbox, domain_clock: DomainClock,
-                 resolve: Callable[[Any], Any] = lambda value: value, on_change: Callable[[], None] = lambda: None):
+                 resolve: Callable[[Any], Any] = lambda value: value, on_change: Callable[[], None] = lambda: None,
+                 stripe: Callable[[Request], Response] | None = None):
         self.authority, self.invoker, self.outbox, self.domain_clock = authority, invoker, outbox, domain_clock
         self.resolve, self.on_change = resolve, on_change
+        self.stripe = stripe  # local.stripe.LocalStripe: /_local/stripe/* when no real STRIPE_API_KEY is set
         self.routes = Map([
             Rule("/_local/token", methods=["POST"], endpoint=self.token),
             Rule("/_local/clock", methods=["GET", "PUT", "DELETE"], endpoint=self.clock),
@@ -74,6 +77,11 @@ class LocalHelpers:
         ])
 
     def __call__(self, request: Request) -> Response:
+        if self.stripe is not None and request.path.startswith("/_local/stripe/"):
+            response = self.stripe(request)
+            if request.method != "GET":
+                self.on_change()
+            return response
         try:
             endpoint, arguments = self.routes.bind_to_environ(request.environ).match()
         except MethodNotAllowed:

@@ -25,10 +25,12 @@ from moto.server import ThreadedMotoServer
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from local import auth, outbox, resources, seed, sqs, state, template
+from local import stripe as local_stripe
 from local.cors import Cors
 from local.gateway import Gateway
 from local.helpers import DomainClock, LocalHelpers
 from local.invoke import Invoker
+from local.responses import error_response
 
 SEEDS = ("demo", "none")
 
@@ -76,9 +78,12 @@ class LocalStack:
         self.port, self.state_dir, self.seed_mode = port, state_dir, seed_mode
 
     def start(self) -> None:
-        # The port first: if it is taken, say so before any work is done.
-        self.http = make_server("127.0.0.1", self.port, lambda environ, respond: self.gateway(environ, respond),
-                                threaded=True, request_handler=_access_log())
+        # The port first: if it is taken, say so before any work is done. It serves at once,
+        # answering 503 until the stack is ready, so nobody's request hangs meanwhile.
+        self.ready = threading.Event()
+        self.http = make_server("127.0.0.1", self.port, self._serve, threaded=True, request_handler=_access_log())
+        self.http_thread = threading.Thread(target=self.http.serve_forever, name="http", daemon=True)
+        self.http_thread.start()
         _layer_on_path()
         # moto's server logs every AWS call through werkzeug's logger; only its warnings matter here.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -92,6 +97,8 @@ class LocalStack:
         resources.create_all(self.names, session)
         functions = template.functions()
         os.environ.update(self.names.function_environment(functions))
+        # Without STRIPE_API_KEY the SDK talks to local.stripe; the stack's own origins may be Checkout's return URLs.
+        os.environ.update(local_stripe.environment(self.port, os.environ))
 
         self.dynamodb = session.client("dynamodb")
         saved_table = state.read_json(self.state_dir / state.TABLE_FILE)
@@ -104,10 +111,16 @@ class LocalStack:
         self.clock = DomainClock()
         self.snapshots = state.Snapshots(self.state_dir, self._snapshot, interval_s=1.0, poll=self.outbox.collect)
 
+        self.stripe = local_stripe.LocalStripe(
+            f"http://127.0.0.1:{self.port}",
+            os.environ.get("STRIPE_WEBHOOK_SECRET") or local_stripe.DEFAULT_WEBHOOK_SECRET,
+            app=lambda environ, respond: self.gateway(environ, respond),  # events reach the webhook as HTTP does
+            saved=state.read_json(self.state_dir / local_stripe.STATE_FILE))
+
         self.invoker = Invoker(functions)
         self.invoker.load_all()
         helpers = LocalHelpers(self.authority, self.invoker, self.outbox, self.clock, self.names.resolve,
-                               self.snapshots.changed)
+                               self.snapshots.changed, stripe=self.stripe)
         self.gateway = Gateway(self.invoker, self.authority, helpers, self.snapshots.changed,
                                Cors(self.names.cors_configuration()))
 
@@ -120,11 +133,17 @@ class LocalStack:
             self.clock.set(dt.date.fromisoformat(saved_clock["today"]))
         self.snapshots.save()  # from now on the state dir has a table: no second seeding
 
-        self.http_thread = threading.Thread(target=self.http.serve_forever, name="http", daemon=True)
-        self.http_thread.start()
+        self.ready.set()
         self.pollers = sqs.start_pollers(session.client("sqs"), self.invoker, self.names.queue_url,
                                          self.names.queue_arn, self.snapshots.changed)
         self.snapshots.start()
+
+    def _serve(self, environ: dict[str, Any], respond: Any) -> Any:
+        if not self.ready.is_set():
+            starting = error_response(503, "starting", "The local stack is starting; try again in a moment.")
+            starting.headers["Retry-After"] = "1"
+            return starting(environ, respond)
+        return self.gateway(environ, respond)
 
     def _snapshot(self) -> dict[str, Any]:
         return {
@@ -132,6 +151,7 @@ class LocalStack:
                                "items": state.dump_table(self.dynamodb, self.names.table_name)},
             state.OUTBOX_FILE: self.outbox.items(),
             state.CLOCK_FILE: {"today": self.clock.override.isoformat() if self.clock.override else None},
+            local_stripe.STATE_FILE: self.stripe.state(),
         }
 
     def stop(self) -> None:
@@ -154,6 +174,10 @@ class LocalStack:
             f"  API docs: {base}/swagger",
             *([f"  Domain clock set to {self.clock.override} (DELETE {base}/_local/clock restores the real date)"]
               if self.clock.override else []),
+            (f"  Stripe: answered locally; checkout_url opens {base}/_local/stripe/checkout/<session>"
+             if os.environ.get("STRIPE_API_BASE", "").startswith(base) else
+             f"  Stripe: test mode; stripe listen --forward-to {base}/webhooks/stripe (its whsec_ in "
+             "STRIPE_WEBHOOK_SECRET)"),
             "  As a member (GET /me):",
             f"    curl -s -H 'Authorization: Bearer {member_token}' {base}/me",
             "  As institute staff (GET /admin/members/{id}):",
