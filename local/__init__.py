@@ -9,4 +9,5 @@ functions of template.yaml behind an emulated HTTP API, on moto, in one process.
   sqs        SQS event sources (batches, partial failures, DLQ)   schedules  ScheduleV2 events on demand
   helpers    /_local/* (token, clock, schedules, outbox)           outbox     e-mails sent through SES
   state      what survives a restart      seed       the demo data set (seed/demo.json)
+  stripe     Stripe's API for the SDK, the checkout page, signed webhook events (without STRIPE_API_KEY)
 """
