@@ -502,10 +502,6 @@ def test_committee_2h_plus_legislative_2h_count_2_cecs_under_a_cap_of_2(season):
     assert cec_of(api, M1)["cec"]["approved"] == 8.0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Issue 5, Deliver 2: reviewers get short-lived presigned GET links to the scanned documents. The Submission "
-    "view (renewal.submissions.Submission) carries no document link and no naaei route reads a member's form, "
-    "so a reviewer cannot open the document the affiliate signed."))
 def test_the_reviewer_gets_a_short_lived_link_to_the_scanned_document(season):
     api = season
     upload = api.request("POST", "/me/uploads", claims=M1,
@@ -525,12 +521,6 @@ def test_the_reviewer_gets_a_short_lived_link_to_the_scanned_document(season):
 
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The same class counts twice: duplicates of credited activities are checked only when the approval queue "
-    "processes a submission (renewal.approval.automatic_checks), so a roster posted after that, while the form's "
-    "identical affiliate_class activity waits for review, credits it again, and the review approves the copy: "
-    "approved reads 11.0 (3 + 3 + 5) instead of 8.0. Neither the roster (renewal.rosters.post_roster) nor the "
-    "review (renewal.approval.decide) looks for the pending or credited twin."))
 def test_a_roster_posted_while_the_same_class_waits_for_review_is_not_counted_twice(season):
     api = season
     reported = activity("affiliate_class", 240, breaks=60, completed_on="2026-05-12", title="Fair Housing Update",

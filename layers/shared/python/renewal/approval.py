@@ -23,12 +23,6 @@ from renewal.submissions import QUEUED, Submission, view
 IN_REVIEW, APPROVED_ALL, PARTIAL, REJECTED_ALL = "in_review", "approved", "partially_approved", "rejected"
 
 
-def _signature(activity: Mapping[str, Any]) -> tuple:
-    """What makes two reports the same activity."""
-    return (activity.get("type"), str(activity.get("title", "")).strip().lower(), str(activity.get("completed_on")),
-            str(activity.get("provider", "")).strip().lower())
-
-
 def automatic_checks(submission: Mapping[str, Any], items: list[Mapping[str, Any]]) -> dict[str, str]:
     """activity id -> why it is refused; the rest go on to a reviewer."""
     terms = submission["terms"]
@@ -36,7 +30,7 @@ def automatic_checks(submission: Mapping[str, Any], items: list[Mapping[str, Any
     end = dt.date.fromisoformat(terms["earning_window"]["end"])
     forms = {i["form_id"]: i for i in items if str(i.get("SK", "")).startswith(keys.FORM_PREFIX)}
     own = {a["activity_id"] for a in submission["activities"]}
-    credited = {_signature(a) for a in standing.activities(items)
+    credited = {cec.signature(a) for a in standing.activities(items)
                 if a["activity_id"] not in own and a.get("status") in (cec.APPROVED, cec.PENDING, "not_counted")}
     refused: dict[str, str] = {}
     for form_id in submission["form_ids"]:
@@ -55,9 +49,9 @@ def automatic_checks(submission: Mapping[str, Any], items: list[Mapping[str, Any
             refused[activity_id] = reason
         elif not start <= dt.date.fromisoformat(str(activity["completed_on"])) <= end:
             refused[activity_id] = f"Completed outside the earning window {start} to {end}."
-        elif _signature(activity) in credited or _signature(activity) in seen:
+        elif cec.signature(activity) in credited or cec.signature(activity) in seen:
             refused[activity_id] = "This activity was already reported or credited."
-        seen.add(_signature(activity))
+        seen.add(cec.signature(activity))
     return refused
 
 
@@ -124,7 +118,7 @@ def review_queue(principal: Principal, status: str, limit: int, next_token: str 
     principal.require_staff()
     items, last = store.query_partition(keys.review_partition(status), index=keys.GSI1, limit=limit,
                                         start_key=paging.decode(next_token))
-    return SubmissionList(items=[view(i) for i in items], next_token=paging.encode(last))
+    return SubmissionList(items=[view(i, with_links=True) for i in items], next_token=paging.encode(last))
 
 
 def decide(principal: Principal, submission_id: str, decision: ReviewDecision) -> Submission:
@@ -155,6 +149,9 @@ def decide(principal: Principal, submission_id: str, decision: ReviewDecision) -
             continue
         if activity["activity_id"] in rejected:
             new = {**activity, "status": "rejected", "note": decision.note}
+        elif cec.counted_twice(activity, standing.activities(items)):
+            # Credited meanwhile by another route (the affiliate's roster): once is enough.
+            new = {**activity, "status": "rejected", "note": "Already credited (the affiliate's class roster)."}
         elif activity["type"] in cec.PARTICIPATION_TYPES and counted >= float(submission["terms"]["participation_cap"]):
             # Recorded, not counted: participation beyond the cap.
             new = {**activity, "status": "not_counted", "note": "Over the participation cap."}
@@ -180,7 +177,7 @@ def decide(principal: Principal, submission_id: str, decision: ReviewDecision) -
         raise Conflict(f"CEC submission {submission_id} was decided by someone else.", code="already_decided") from error
     decided = {**submission, "status": status, "activities": activities, "decided_at": now, "note": decision.note}
     _tell_member(member_id, decided)
-    return view(decided)
+    return view(decided, with_links=True)
 
 
 def _participation_counted(submission: Mapping[str, Any], items: list[Mapping[str, Any]]) -> float:

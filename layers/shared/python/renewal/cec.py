@@ -119,6 +119,19 @@ class Activity(BaseModel):
     note: str | None = None
 
 
+def signature(activity: Mapping[str, Any]) -> tuple:
+    """What makes two reports the same activity (a class on a roster and on a form, say)."""
+    return (activity.get("type"), str(activity.get("title", "")).strip().lower(), str(activity.get("completed_on")),
+            str(activity.get("provider", "")).strip().lower())
+
+
+def counted_twice(activity: Mapping[str, Any], others: Iterable[Mapping[str, Any]]) -> bool:
+    """True when an approved twin of the activity (another record of it) already counts."""
+    mine = signature(activity)
+    return any(o["activity_id"] != activity["activity_id"] and o.get("status") == APPROVED and signature(o) == mine
+               for o in others)
+
+
 def refusal(kind: str) -> str | None:
     """Why an activity type is never accepted, if it is not."""
     if kind in REFUSED_TYPES:

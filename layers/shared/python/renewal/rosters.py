@@ -38,6 +38,12 @@ class RosterResult(BaseModel):
     cec: float
 
 
+def _reported_and_approved(member_id: str, roster: Roster, affiliate: str) -> bool:
+    twin = {"activity_id": "", "type": "affiliate_class", "title": roster.title,
+            "completed_on": roster.held_on.isoformat(), "provider": affiliate}
+    return cec.counted_twice(twin, store.query_all(keys.member_pk(member_id), sk_prefix=keys.CEC_PREFIX))
+
+
 def post_roster(principal: Principal, class_id: str, roster: Roster) -> RosterResult:
     affiliate = principal.require_affiliate()
     if roster.held_on > clock.today():
@@ -57,6 +63,9 @@ def post_roster(principal: Principal, class_id: str, roster: Roster) -> RosterRe
         # Only the caller's own affiliate's members; others are listed, never credited.
         if profile is None or profile.get("affiliate") != affiliate:
             unknown.append(member_id)
+            continue
+        if _reported_and_approved(member_id, roster, affiliate):
+            already.append(member_id)  # the member's own report of this class was approved already
             continue
         record = {
             **keys.activity_key(member_id, activity_id),

@@ -51,13 +51,21 @@ class Submission(BaseModel):
     submitted_at: str
     decided_at: str | None = None
     note: str | None = None
+    document_urls: list[str] = Field(default_factory=list,
+                                     description="Short-lived links to the forms' scanned documents (reviewers).")
 
 
-def view(record: dict[str, Any], activities: list[dict[str, Any]] | None = None) -> Submission:
-    return Submission(
-        **{name: record.get(name) for name in Submission.model_fields if name in record and name != "activities"},
-        activities=[cec.activity_view(a) for a in (activities if activities is not None else record["activities"])],
+def view(record: dict[str, Any], *, with_links: bool = False) -> Submission:
+    submission = Submission(
+        **{name: record.get(name) for name in Submission.model_fields
+           if name in record and name not in ("activities", "document_urls")},
+        activities=[cec.activity_view(a) for a in record["activities"]],
     )
+    if with_links and record.get("documents"):
+        from renewal import documents
+
+        submission.document_urls = [documents.link(d["object_key"]) for d in record["documents"]]
+    return submission
 
 
 def requirement(rule_set, profile: dict[str, Any], items: list[dict[str, Any]]) -> tuple[float, float, bool]:
@@ -117,6 +125,7 @@ def submit(principal: Principal, body: SubmissionIn) -> SubmissionAccepted:
         **keys.review_index(QUEUED, now, submission_id),
         "status": QUEUED, "form_ids": chosen, "activities": activities,
         "total_cec": sum(float(a["cec"]) for a in activities), "submitted_at": now,
+        "documents": [{"form_id": f, **forms_by_id[f]["document"]} for f in chosen if forms_by_id[f].get("document")],
         "terms": {"earning_window": window.model_dump(mode="json"), "participation_cap": rule_set.participation_cap},
     }
     operations = [store.put_op(record, condition="attribute_not_exists(SK)")]
