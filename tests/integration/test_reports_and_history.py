@@ -358,10 +358,6 @@ def test_the_history_of_one_member_holds_nothing_of_another(api):
     error(api.request("GET", "/admin/members/M-404/history", claims=STAFF), 404)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG reports._row: a paid invoice the deadline run marked renewed_on is reported `renewed` without "
-    "reading the member's waivers, so a year military-waived after it was paid and renewed reads `waived` "
-    "on the member's renewal but `renewed` in GET /admin/renewals, its CSV and GET /admin/summary"))
 def test_a_renewed_year_waived_afterwards_is_reported_waived_like_the_renewal_reads(season):
     api = season
     assert api.request("POST", "/admin/deadline-runs", claims=STAFF).status == 200  # the daily run marks renewals
@@ -372,11 +368,6 @@ def test_a_renewed_year_waived_afterwards_is_reported_waived_like_the_renewal_re
     assert summary(api)["by_status"]["waived"] == 2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG waivers._military_invoice/invoice_runs: a military waiver granted before the year has a rule set "
-    "writes no void invoice, and the run skips the member, so the year has no item in the renewals index: "
-    "the member's renewal reads `waived` but GET /admin/renewals?status=waived (JSON and CSV) and the "
-    "summary leave the member out"))
 def test_a_waiver_granted_before_the_years_rule_set_still_shows_in_that_years_report(api):
     put_member(api, "M-1", "Ana", "Diaz", ("CAM", "2019-05-04"))
     put_member(api, "M-2", "Ben", "Ortiz", ("CAM", "2019-05-04"))

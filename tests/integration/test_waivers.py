@@ -156,10 +156,6 @@ def test_a_military_waiver_voids_the_open_invoice_and_the_renewal_reads_waived(i
     assert staff_member(api, "M-2")["waivers"] == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG deadlines._incomplete: a paid invoice whose year is military-waived (paid before the waiver, "
-    "flagged waived_invoice_paid) reads WAIVED, not RENEWED, so the deadline run counts the member as "
-    "lapsed and e-mails 'Your 2027 credentials have lapsed' although the renewal reads waived"))
 def test_a_waived_member_whose_paid_invoice_awaits_its_refund_gets_no_lapse_reminder(invoiced):
     api = invoiced
     pay_offline(api, "M-1", 17500)
@@ -451,16 +447,13 @@ def test_a_members_request_is_pending_in_the_staff_queue_oldest_first_page_by_pa
     error(api.request("GET", "/admin/waiver-requests", claims=STAFF, query="next_token=garbage"), 422)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG waivers.request_waiver: created_at is stamped to the second (clock.now_iso) and the queue sorts "
-    "by created_at#request_id, a random id; two requests within one second are listed by that random id, "
-    "not oldest first (CEC submissions use clock.now_precise_iso for this)"))
 def test_two_requests_in_the_same_second_are_still_listed_oldest_first(invoiced, monkeypatch):
     from renewal import clock as domain_clock, waivers
 
     api = invoiced
-    same_second = dt.datetime(2026, 11, 28, 9, 0, 0, 250_000, tzinfo=dt.UTC)
-    monkeypatch.setattr(domain_clock, "now", lambda: same_second)
+    # Both requests land within one second (a few microseconds apart).
+    instants = iter(dt.datetime(2026, 11, 28, 9, 0, 0, 250_000 + n, tzinfo=dt.UTC) for n in range(100))
+    monkeypatch.setattr(domain_clock, "now", lambda: next(instants))
     random_ids = iter(["ffffffffffff", "000000000000"])  # the first made draws the larger id
     monkeypatch.setattr(waivers.secrets, "token_hex", lambda n: next(random_ids))
     first = requested(api, M1, reason="first")["request_id"]

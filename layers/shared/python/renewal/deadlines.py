@@ -53,7 +53,7 @@ def _incomplete(invoice: Mapping[str, Any], today: dt.date) -> bool:
     if invoice["status"] != "paid" or invoice.get("renewed_on"):
         return False
     items = list(store.query_all(keys.member_pk(invoice["member_id"])))
-    if standing.invoice_standing(invoice, items, today).status != standing.RENEWED:
+    if standing.invoice_standing(invoice, items, today).status not in (standing.RENEWED, standing.WAIVED):
         return True
     try:
         store.update(keys.invoice_key(int(invoice["renewal_year"]), invoice["member_id"]), "SET renewed_on = :today",

@@ -84,7 +84,7 @@ def create_form(principal: Principal, body: FormIn) -> Form:
         raise RuleViolation("Some activities cannot be reported.", details=problems)
     document = uploads.verified_document(member_id, body.document_upload_id) if body.document_upload_id else None
     form_id = keys.owned_id("F", member_id, secrets.token_hex(6))
-    now = clock.now_iso()
+    now = clock.now_precise_iso()  # the affiliate's queue is oldest first
     activities = [
         {"activity_id": f"{form_id}-{n + 1}", **a.model_dump(mode="json"),
          "cec": cec.credit(a.contact_minutes, a.break_minutes), "in_network": a.type in cec.IN_NETWORK_TYPES,

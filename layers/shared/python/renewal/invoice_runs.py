@@ -194,6 +194,15 @@ def _invoice_member(run_id: str, rule_set: RuleSet, profile: Mapping[str, Any] |
     year = rule_set.renewal_year
     waivers = profile.get("waivers", [])  # kept on the profile by the waiver service, for this run
     if standing.military_waived(waivers, year):
+        # Dues waived: the year is recorded as a void invoice (reports list it), never billed.
+        waiver_id = next(w["waiver_id"] for w in waivers if w["type"] == standing.MILITARY
+                         and int(w["renewal_year"]) == year)
+        record = waived_invoice_record(run_id, rule_set, profile, waiver_id)
+        if record:
+            try:
+                store.put(record, condition="attribute_not_exists(SK)")
+            except store.ConditionFailed:
+                pass  # recorded already
         return "not_required", None
     assessment = invoicing.assess(
         invoicing.held_from_profile(profile), rule_set, emeritus=standing.emeritus_from(waivers, year)
@@ -248,6 +257,16 @@ def invoice_record(run_id: str, rule_set: RuleSet, profile: Mapping[str, Any],
         # Claimed with the invoice itself; the e-mail follows once the batch is counted.
         "notices": {notices.INVOICE_ISSUED},
     }
+
+
+def waived_invoice_record(run_id: str, rule_set: RuleSet, profile: Mapping[str, Any],
+                          waiver_id: str) -> dict[str, Any] | None:
+    """The void invoice that records a year waived for military deployment."""
+    assessment = invoicing.assess(invoicing.held_from_profile(profile), rule_set)
+    if not assessment.required:
+        return None
+    return {**invoice_record(run_id, rule_set, profile, assessment), "status": "void", "voided_by_waiver": waiver_id,
+            "notices": {"waived"}}
 
 
 def _count_batch(run_id: str, batch_id: str, counts: Counter[str]) -> bool:

@@ -47,15 +47,10 @@ class Summary(BaseModel):
 
 
 def _row(invoice: dict[str, Any]) -> RenewalRow:
-    today = clock.today()
-    if invoice["status"] == "paid" and invoice.get("renewed_on"):
-        # The deadline run found it complete once; payment and approved CECs stay.
-        status, done = standing.RENEWED, True
-    else:
-        # CEC completeness (and waivers) live in the member's own record: one Query.
-        items = list(store.query_all(keys.member_pk(invoice["member_id"])))
-        year_standing = standing.invoice_standing(invoice, items, today)
-        status, done = year_standing.status, year_standing.cec_complete
+    # CEC completeness and waivers live in the member's own record: one Query a row.
+    items = list(store.query_all(keys.member_pk(invoice["member_id"])))
+    year_standing = standing.invoice_standing(invoice, items, clock.today())
+    status, done = year_standing.status, year_standing.cec_complete
     return RenewalRow(member_id=invoice["member_id"], name=invoice.get("name", ""), status=status,
                       paid=invoice["status"] == "paid", cec_complete=done,
                       amount_due_cents=invoices.amount_due(invoice))

@@ -121,17 +121,14 @@ def _military_invoice(member_id: str, year: int, profile: dict[str, Any], items:
     if invoice is None:
         # Not invoiced yet: a void invoice records the waived year, so reports list
         # it and a later invoice run (which skips the member anyway) cannot bill it.
+        # (Without a rule set yet, the invoice run writes it when the year is invoiced.)
         rule_set = load_rule_set(year)
         if rule_set is None:
             return [], None
         from renewal import invoice_runs
 
-        assessment = invoicing.assess(invoicing.held_from_profile(profile), rule_set)
-        if not assessment.required:
-            return [], None
-        record = {**invoice_runs.invoice_record("waiver", rule_set, profile, assessment), "status": "void",
-                  "voided_by_waiver": waiver["waiver_id"], "notices": {"waived"}}
-        return [store.put_op(record, condition="attribute_not_exists(SK)")], None
+        record = invoice_runs.waived_invoice_record("waiver", rule_set, profile, waiver["waiver_id"])
+        return ([store.put_op(record, condition="attribute_not_exists(SK)")] if record else []), None
     if invoice["status"] == "open":
         return [store.update_op(keys.invoice_key(year, member_id),
                                 "SET #status = :void, voided_by_waiver = :waiver",
@@ -254,7 +251,7 @@ def request_waiver(principal: Principal, body: WaiverRequestIn) -> WaiverRequest
         raise NotFound(f"No member {member_id}.")
     document = uploads.verified_document(member_id, body.document_upload_id) if body.document_upload_id else None
     request_id = keys.owned_id("R", member_id, secrets.token_hex(6))
-    now = clock.now_iso()
+    now = clock.now_precise_iso()  # the queue is oldest first, and requests may come within one second
     record = {**keys.waiver_request_key(member_id, request_id),
               **keys.waiver_requests_index("pending", now, request_id),
               "request_id": request_id, "member_id": member_id, "type": body.type, "renewal_year": body.renewal_year,
