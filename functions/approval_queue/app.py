@@ -2,6 +2,12 @@
 batch failures), and the schedule that re-sends submissions whose queue
 message could not be sent when they were accepted."""
 
+import gc
+
+# Everything imported at cold start lives as long as the container: no collection
+# is worth running while importing (bench/: 15-30 ms a function).
+gc.disable()
+
 import json
 
 from aws_lambda_powertools import Logger
@@ -26,3 +32,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         return process_partial_response(event=event, record_handler=record_handler, processor=processor,
                                         context=context)
     return {"resent": submissions.sweep_outbox()}
+
+
+gc.enable()
+gc.freeze()  # keep the long-lived import graph out of later collections

@@ -1,6 +1,12 @@
 """CEC upload: documents, CEC Reporting Forms and submissions (`/me/uploads`,
 `/me/cec-forms`, `/me/cec-submissions`)."""
 
+import gc
+
+# Everything imported at cold start lives as long as the container: no collection
+# is worth running while importing (bench/: 15-30 ms a function).
+gc.disable()
+
 from typing import Annotated
 
 from aws_lambda_powertools import Logger
@@ -52,3 +58,7 @@ def get_submission(submission_id: RecordId) -> submissions.Submission:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return handle(app, event, context)
+
+
+gc.enable()
+gc.freeze()  # keep the long-lived import graph out of later collections

@@ -246,6 +246,16 @@ def _load_page(member_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return profile, [item for item in items if item["SK"] != keys.PROFILE]
 
 
+def _stored_contact(stored: dict[str, Any]) -> Contact:
+    """The contact as stored: validated when it was written, so not again on every
+    read (which would load email-validator and phonenumbers into every function)."""
+    address = stored.get("address")
+    return Contact.model_construct(
+        email=stored.get("email"), phone=stored.get("phone"),
+        address=Address.model_construct(**{"line2": None, "country": "US", **address}) if address else None,
+    )
+
+
 def _member_view(profile: dict[str, Any], related: list[dict[str, Any]]) -> Member:
     held = [(c["code"], dt.date.fromisoformat(c["earned_on"])) for c in profile.get("credentials", [])]
     return Member(
@@ -253,7 +263,7 @@ def _member_view(profile: dict[str, Any], related: list[dict[str, Any]]) -> Memb
         first_name=profile["first_name"],
         last_name=profile["last_name"],
         affiliate=profile.get("affiliate"),
-        contact=Contact(**profile.get("contact", {})),
+        contact=_stored_contact(profile.get("contact") or {}),
         credentials=[
             Credential(code=code, earned_on=earned_on, **standing.credential_standing(code, related, clock.today()))
             for code, earned_on in held
