@@ -1,4 +1,4 @@
-"""Institute staff: rule sets and member records (`/admin`)."""
+"""Institute staff (`/admin`): rule sets, members, offline payments, waivers, reports."""
 
 import gc
 
@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from renewal import approval, audit, forms, members, paging, payments, renewals, reports, rosters, rules, submissions, waivers
+from renewal import audit, members, paging, payments, renewals, reports, rules, waivers
 from renewal.api import create_app, csv_response, handle, principal, wants_csv
 
 logger = Logger()
@@ -64,42 +64,6 @@ def list_payments(
     next_token: Annotated[str | None, Query()] = None,
 ) -> payments.PaymentList:
     return payments.list_payments(principal(app), needs_attention, limit, next_token)
-
-
-@app.post("/affiliate/classes/<class_id>/roster", summary="Credit a class's attendees of the caller's affiliate")
-def post_roster(class_id: Annotated[str, Path(pattern=members.ID_PATTERN)],
-                roster: Annotated[rosters.Roster, Body()]) -> rosters.RosterResult:
-    return rosters.post_roster(principal(app), class_id, roster)
-
-
-@app.get("/affiliate/cec-forms", summary="The affiliate's members' CEC forms by status, oldest first")
-def affiliate_forms(
-    status: Annotated[forms.FormStatus, Query()] = "awaiting_affiliate",
-    limit: Annotated[int, Query(ge=1, le=paging.MAX_LIMIT)] = paging.DEFAULT_LIMIT,
-    next_token: Annotated[str | None, Query()] = None,
-) -> forms.FormList:
-    return forms.affiliate_queue(principal(app), status, limit, next_token)
-
-
-@app.post("/affiliate/cec-forms/<form_id>/decision", summary="Verify and sign, or reject, a member's CEC form")
-def decide_form(form_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,120}$")],
-                decision: Annotated[forms.Decision, Body()]) -> forms.Form:
-    return forms.decide(principal(app), form_id, decision)
-
-
-@app.get("/review/cec-submissions", summary="CEC submissions by status, oldest first")
-def review_queue(
-    status: Annotated[submissions.SubmissionStatus, Query()] = "in_review",
-    limit: Annotated[int, Query(ge=1, le=paging.MAX_LIMIT)] = paging.DEFAULT_LIMIT,
-    next_token: Annotated[str | None, Query()] = None,
-) -> approval.SubmissionList:
-    return approval.review_queue(principal(app), status, limit, next_token)
-
-
-@app.post("/review/cec-submissions/<submission_id>/decision", summary="Approve or reject a CEC submission")
-def decide_submission(submission_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,120}$")],
-                      decision: Annotated[approval.ReviewDecision, Body()]) -> submissions.Submission:
-    return approval.decide(principal(app), submission_id, decision)
 
 
 @app.post("/admin/members/<member_id>/waivers", summary="Grant a military-deployment or emeritus waiver")

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from renewal import audit, clock, invoicing, keys, notify, paging, payments, standing, store, uploads
+from renewal import audit, clock, keys, notify, paging, standing, store, uploads
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, ValidationFailed
 from renewal.rules import RenewalYear, load_rule_set
@@ -140,6 +140,8 @@ def _military_invoice(member_id: str, year: int, profile: dict[str, Any], items:
 
 
 def _flag_refund(invoice: dict[str, Any]) -> None:
+    from renewal import payments  # only here: the member-facing functions that load this module never pay
+
     incoming = payments.Incoming(
         payment_id=f"REFUND-DUE-{invoice['invoice_id']}", invoice_id=invoice["invoice_id"], method="refund_due",
         amount_cents=int(invoice.get("amount_paid_cents", 0)), currency=invoice["currency"],
