@@ -12,8 +12,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
+from renewal.model import Model
 from renewal import audit, cec, clock, keys, notify, paging, standing, store
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, ValidationFailed
@@ -101,7 +102,7 @@ def _activity_update(member_id: str, activity_id: str, status: str, note: str | 
 # ---------------------------------------------------------------- the reviewer
 
 
-class ReviewDecision(BaseModel):
+class ReviewDecision(Model):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["approve", "reject"]
@@ -109,7 +110,7 @@ class ReviewDecision(BaseModel):
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 
 
-class SubmissionList(BaseModel):
+class SubmissionList(Model):
     items: list[Submission]
     next_token: str | None = None
 

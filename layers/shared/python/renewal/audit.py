@@ -9,13 +9,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pydantic import BaseModel
 
+
+from renewal.model import Model
 from renewal import clock, keys, store
 from renewal.auth import Principal
 
 
-class AuditEntry(BaseModel):
+class AuditEntry(Model):
     at: str
     actor: str
     action: str
@@ -47,7 +48,7 @@ def diff(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> dic
     return changes
 
 
-class History(BaseModel):
+class History(Model):
     items: list[AuditEntry]
     next_token: str | None = None
 

@@ -11,7 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
+
+from renewal.model import Model
 
 # Activity types (API.md). These are categories of the program, not numbers.
 IN_NETWORK_TYPES = frozenset({"affiliate_class", "conference", "online_course"})
@@ -86,7 +88,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Minutes = Annotated[int, Field(ge=0, le=60 * 24 * 14)]
 
 
-class ActivityIn(BaseModel):
+class ActivityIn(Model):
     """An activity as the member reports it on a CEC Reporting Form."""
 
     model_config = ConfigDict(extra="forbid")
@@ -105,7 +107,7 @@ class ActivityIn(BaseModel):
         return self
 
 
-class Activity(BaseModel):
+class Activity(Model):
     activity_id: str
     type: ActivityType
     title: str

@@ -8,8 +8,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from pydantic import BaseModel
 
+
+from renewal.model import Model
 from renewal import clock, keys, pdf, standing, store
 from renewal.auth import Principal
 from renewal.credentials import CredentialCode
@@ -18,7 +19,7 @@ from renewal.errors import Conflict, NotFound
 GOOD_STANDING = ("active", "lifetime")
 
 
-class Verification(BaseModel):
+class Verification(Model):
     certificate_number: str
     valid: bool
     name: str

@@ -7,21 +7,22 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from renewal.model import Model
 from renewal import config, invoices, keys, store
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, ValidationFailed
 
 
-class CheckoutRequest(BaseModel):
+class CheckoutRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     success_url: str | None = Field(default=None, max_length=2000)
     cancel_url: str | None = Field(default=None, max_length=2000)
 
 
-class CheckoutSession(BaseModel):
+class CheckoutSession(Model):
     checkout_url: str
     session_id: str
 

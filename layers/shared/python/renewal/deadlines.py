@@ -12,14 +12,15 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel
 
+
+from renewal.model import Model
 from renewal import clock, invoicing, keys, notices, standing, store
 from renewal.auth import Principal
 from renewal.rules import RuleSet
 
 
-class DeadlineReport(BaseModel):
+class DeadlineReport(Model):
     as_of: dt.date
     lapsed: int
     reinstatement_fees_added: int

@@ -7,8 +7,9 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
+from renewal.model import Model
 from renewal import audit, cec, clock, documents, keys, notify, paging, store, uploads
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, RuleViolation, ValidationFailed
@@ -17,14 +18,14 @@ AWAITING, VERIFIED, REJECTED = "awaiting_affiliate", "verified", "rejected"
 FormStatus = Literal["awaiting_affiliate", "verified", "rejected"]
 
 
-class FormIn(BaseModel):
+class FormIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     activities: list[cec.ActivityIn] = Field(min_length=1, max_length=25)
     document_upload_id: str | None = None
 
 
-class Form(BaseModel):
+class Form(Model):
     form_id: str
     member_id: str
     affiliate: str
@@ -41,12 +42,12 @@ class Form(BaseModel):
     submission_id: str | None = None
 
 
-class FormList(BaseModel):
+class FormList(Model):
     items: list[Form]
     next_token: str | None = None
 
 
-class Decision(BaseModel):
+class Decision(Model):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["verify", "reject"]

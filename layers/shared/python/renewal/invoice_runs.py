@@ -18,8 +18,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel
 
+
+from renewal.model import Model
 from renewal import audit, clock, config, invoicing, keys, notices, queue, standing, store
 from renewal.auth import Principal
 from renewal.errors import NotFound, RuleViolation
@@ -33,7 +34,7 @@ BATCH_SIZE = 100
 COUNTERS = ("members_seen", "invoices_created", "already_invoiced", "not_required", "failed")
 
 
-class InvoiceRun(BaseModel):
+class InvoiceRun(Model):
     run_id: str
     renewal_year: int
     status: Literal["running", "completed", "failed"]
@@ -46,7 +47,7 @@ class InvoiceRun(BaseModel):
     finished_at: str | None = None
 
 
-class InvoiceRunStarted(BaseModel):
+class InvoiceRunStarted(Model):
     run_id: str
     status: Literal["running", "completed", "failed"]
 

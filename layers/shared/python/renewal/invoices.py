@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel
 
+
+from renewal.model import Model
 from renewal import keys, store
 from renewal.auth import Principal
 from renewal.errors import NotFound
@@ -16,7 +17,7 @@ from renewal.invoicing import InvoiceLine
 InvoiceStatus = Literal["open", "paid", "void", "refunded", "disputed"]
 
 
-class Payment(BaseModel):
+class Payment(Model):
     payment_id: str
     method: str
     amount_cents: int
@@ -25,7 +26,7 @@ class Payment(BaseModel):
     reference: str | None = None
 
 
-class Invoice(BaseModel):
+class Invoice(Model):
     invoice_id: str
     member_id: str
     renewal_year: int
@@ -43,7 +44,7 @@ class Invoice(BaseModel):
     payments: list[Payment]
 
 
-class InvoiceList(BaseModel):
+class InvoiceList(Model):
     items: list[Invoice]
     next_token: str | None = None
 

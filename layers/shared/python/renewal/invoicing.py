@@ -19,8 +19,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pydantic import BaseModel
 
+
+from renewal.model import Model
 from renewal.rules import RuleSet
 
 REINSTATEMENT = "REINSTATEMENT"
@@ -32,7 +33,7 @@ class Held:
     earned_on: dt.date
 
 
-class InvoiceLine(BaseModel):
+class InvoiceLine(Model):
     code: str
     description: str
     amount_cents: int

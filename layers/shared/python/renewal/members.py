@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from renewal.model import Model
 from renewal import audit, clock, keys, standing, store
 from renewal.auth import Principal
 from renewal.credentials import CredentialCode, normalize_code
@@ -69,7 +70,7 @@ def _us_state(value: str) -> str:
     return code
 
 
-class Address(BaseModel):
+class Address(Model):
     model_config = ConfigDict(extra="forbid")
 
     line1: AddressLine
@@ -88,7 +89,7 @@ class Address(BaseModel):
 Phone = Annotated[str, AfterValidator(_us_phone)]
 
 
-class Contact(BaseModel):
+class Contact(Model):
     model_config = ConfigDict(extra="forbid")
 
     email: Email | None = None
@@ -96,7 +97,7 @@ class Contact(BaseModel):
     address: Address | None = None
 
 
-class ContactPatch(BaseModel):
+class ContactPatch(Model):
     """Any subset of the contact; a field that is sent must be valid (null clears phone or address)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -112,7 +113,7 @@ class ContactPatch(BaseModel):
         return self
 
 
-class CredentialIn(BaseModel):
+class CredentialIn(Model):
     """A held credential as staff send it: `status` and `renewed_through` are derived, so ignored."""
 
     model_config = ConfigDict(extra="forbid")
@@ -123,14 +124,14 @@ class CredentialIn(BaseModel):
     renewed_through: Any = Field(default=None, exclude=True, description="Derived; ignored if sent.")
 
 
-class Credential(BaseModel):
+class Credential(Model):
     code: CredentialCode
     earned_on: dt.date
     status: Literal["active", "grace", "lapsed", "lifetime"]
     renewed_through: int | None = None
 
 
-class MemberIn(BaseModel):
+class MemberIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     member_id: OpaqueId | None = Field(default=None, description="Optional; must equal the id in the path.")
@@ -148,13 +149,13 @@ class MemberIn(BaseModel):
         return self
 
 
-class MemberWaiver(BaseModel):
+class MemberWaiver(Model):
     waiver_id: str
     type: str
     renewal_year: int
 
 
-class Member(BaseModel):
+class Member(Model):
     member_id: str
     first_name: str
     last_name: str

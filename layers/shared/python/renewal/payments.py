@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 from typing_extensions import Annotated
 
+from renewal.model import Model
 from renewal import audit, clock, invoices, keys, notify, paging, store
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, RuleViolation, ValidationFailed
@@ -56,7 +57,7 @@ class Outcome:
     invoice: dict[str, Any] | None = None
 
 
-class PaymentRecord(BaseModel):
+class PaymentRecord(Model):
     payment_id: str
     invoice_id: str | None = None
     member_id: str | None = None
@@ -71,7 +72,7 @@ class PaymentRecord(BaseModel):
     recorded_at: str
 
 
-class PaymentList(BaseModel):
+class PaymentList(Model):
     items: list[PaymentRecord]
     next_token: str | None = None
 
@@ -279,7 +280,7 @@ def send_receipt(invoice: Mapping[str, Any], amount_cents: int) -> None:
 # ---------------------------------------------------------------- offline payments (staff)
 
 
-class OfflinePayment(BaseModel):
+class OfflinePayment(Model):
     model_config = ConfigDict(extra="forbid")
 
     method: Literal["check", "money_order", "card_by_phone"]

@@ -5,20 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel
 
+
+from renewal.model import Model
 from renewal import cec, clock, invoices, invoicing, keys, standing, store
 from renewal.auth import Principal
 from renewal.errors import NotFound
 from renewal.rules import RuleSet, load_rule_set
 
 
-class Window(BaseModel):
+class Window(Model):
     start: dt.date
     end: dt.date
 
 
-class CecProgress(BaseModel):
+class CecProgress(Model):
     required: float
     in_network_required: float
     waived: bool
@@ -30,7 +31,7 @@ class CecProgress(BaseModel):
     window: Window
 
 
-class Renewal(BaseModel):
+class Renewal(Model):
     renewal_year: int
     status: str
     paid: bool

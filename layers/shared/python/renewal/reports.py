@@ -10,8 +10,9 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel
 
+
+from renewal.model import Model
 from renewal import clock, invoices, keys, paging, standing, store
 from renewal.auth import Principal
 from renewal.errors import NotFound
@@ -21,7 +22,7 @@ COLUMNS = ["member_id", "name", "status", "paid", "cec_complete", "amount_due_ce
 STATUSES = ("open", "grace", "lapsed", "renewed", "waived", "not_required")
 
 
-class RenewalRow(BaseModel):
+class RenewalRow(Model):
     member_id: str
     name: str
     status: str
@@ -30,12 +31,12 @@ class RenewalRow(BaseModel):
     amount_due_cents: int
 
 
-class RenewalReport(BaseModel):
+class RenewalReport(Model):
     items: list[RenewalRow]
     next_token: str | None = None
 
 
-class Summary(BaseModel):
+class Summary(Model):
     renewal_year: int
     members_invoiced: int
     by_status: dict[str, int]

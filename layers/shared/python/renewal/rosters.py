@@ -7,15 +7,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
+from renewal.model import Model
 from renewal import audit, cec, clock, keys, store
 from renewal.auth import Principal
 from renewal.errors import RuleViolation, ValidationFailed
 from renewal.members import OpaqueId
 
 
-class Roster(BaseModel):
+class Roster(Model):
     model_config = ConfigDict(extra="forbid")
 
     title: cec.Text
@@ -31,7 +32,7 @@ class Roster(BaseModel):
         return self
 
 
-class RosterResult(BaseModel):
+class RosterResult(Model):
     credited: list[str]
     already_credited: list[str]
     unknown_members: list[str]

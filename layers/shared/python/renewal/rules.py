@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, NonNegativeInt, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, NonNegativeInt, model_validator
 
+from renewal.model import Model
 from renewal import audit, clock, keys, store
 from renewal.auth import Principal
 from renewal.credentials import CredentialCode, normalize_code
@@ -18,7 +19,7 @@ RenewalYear = Annotated[int, Field(ge=2000, le=2100, description="The renewal ye
 CecAmount = Annotated[float, Field(ge=0, multiple_of=0.5, le=1000)]
 
 
-class CredentialRule(BaseModel):
+class CredentialRule(Model):
     model_config = ConfigDict(extra="forbid")
 
     cec_required: CecAmount
@@ -36,7 +37,7 @@ class CredentialRule(BaseModel):
         return self
 
 
-class EarningWindow(BaseModel):
+class EarningWindow(Model):
     model_config = ConfigDict(extra="forbid")
 
     start: dt.date
@@ -52,7 +53,7 @@ class EarningWindow(BaseModel):
         return self.start <= day <= self.end
 
 
-class RuleSetIn(BaseModel):
+class RuleSetIn(Model):
     """What staff PUT for a year. Every number is required: none is invented in code."""
 
     model_config = ConfigDict(extra="forbid")

@@ -14,8 +14,9 @@ import secrets
 from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from renewal.model import Model
 from renewal import cec, clock, config, invoicing, keys, queue, standing, store
 from renewal.auth import Principal
 from renewal.errors import NotFound, RuleViolation
@@ -28,19 +29,19 @@ SubmissionStatus = Literal["queued", "in_review", "approved", "partially_approve
 QUEUED = "queued"
 
 
-class SubmissionIn(BaseModel):
+class SubmissionIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     renewal_year: RenewalYear
     form_ids: list[str] = Field(min_length=1, max_length=10)
 
 
-class SubmissionAccepted(BaseModel):
+class SubmissionAccepted(Model):
     submission_id: str
     status: SubmissionStatus
 
 
-class Submission(BaseModel):
+class Submission(Model):
     submission_id: str
     member_id: str
     renewal_year: int

@@ -7,8 +7,9 @@ from __future__ import annotations
 import secrets
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from renewal.model import Model
 from renewal import clock, config, documents, keys, store
 from renewal.auth import Principal
 from renewal.errors import ValidationFailed
@@ -16,14 +17,14 @@ from renewal.errors import ValidationFailed
 ContentType = Literal["application/pdf", "image/png", "image/jpeg"]
 
 
-class UploadRequest(BaseModel):
+class UploadRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     content_type: ContentType
     size_bytes: int = Field(gt=0)
 
 
-class Upload(BaseModel):
+class Upload(Model):
     upload_id: str
     url: str
     fields: dict[str, str]

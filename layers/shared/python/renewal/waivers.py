@@ -15,8 +15,9 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import ConfigDict, StringConstraints
 
+from renewal.model import Model
 from renewal import audit, clock, keys, notify, paging, standing, store, uploads
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, ValidationFailed
@@ -26,7 +27,7 @@ WaiverType = Literal["military_deployment", "emeritus"]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 
-class WaiverIn(BaseModel):
+class WaiverIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     type: WaiverType
@@ -34,7 +35,7 @@ class WaiverIn(BaseModel):
     note: Note | None = None
 
 
-class Waiver(BaseModel):
+class Waiver(Model):
     waiver_id: str
     member_id: str
     type: WaiverType
@@ -47,7 +48,7 @@ class Waiver(BaseModel):
     revoke_note: str | None = None
 
 
-class Revocation(BaseModel):
+class Revocation(Model):
     model_config = ConfigDict(extra="forbid")
 
     note: Note | None = None
@@ -201,7 +202,7 @@ def list_for_member(items: list[dict[str, Any]]) -> list[Waiver]:
 # ---------------------------------------------------------------- members' requests
 
 
-class WaiverRequestIn(BaseModel):
+class WaiverRequestIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     type: WaiverType
@@ -210,7 +211,7 @@ class WaiverRequestIn(BaseModel):
     document_upload_id: str | None = None
 
 
-class WaiverRequest(BaseModel):
+class WaiverRequest(Model):
     request_id: str
     member_id: str
     type: WaiverType
@@ -226,12 +227,12 @@ class WaiverRequest(BaseModel):
     waiver_id: str | None = None
 
 
-class WaiverRequestList(BaseModel):
+class WaiverRequestList(Model):
     items: list[WaiverRequest]
     next_token: str | None = None
 
 
-class RequestDecision(BaseModel):
+class RequestDecision(Model):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["approve", "reject"]
