@@ -29,7 +29,9 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=10, help="untimed requests per operation first (default 10)")
     parser.add_argument("--cold-runs", type=int, default=int(os.environ.get("BENCH_COLD_RUNS", "7")),
                         help="fresh interpreters per function and per baseline (default 7)")
-    parser.add_argument("--only", choices=("api", "cold"), help="run one part only")
+    parser.add_argument("--only", choices=("api", "cold", "payments", "invoice-run"), help="run one part only")
+    parser.add_argument("--members", type=int, default=int(os.environ.get("BENCH_MEMBERS", "10000")),
+                        help="members in the invoice-run benchmark (default 10,000)")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/results.json")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a goal fails")
     return parser.parse_args(argv)
@@ -49,8 +51,16 @@ def _table(headers: list[str], rows: list[list[Any]], right: set[int]) -> str:
     return "\n".join([line(cells[0]), line(["-" * w for w in widths]), *(line(r) for r in cells[1:])])
 
 
-def goals(operations: list[dict[str, Any]], cold: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def goals(operations: list[dict[str, Any]], cold: list[dict[str, Any]], money: list[dict[str, Any]] | None = None,
+          invoice_run: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     found = []
+    for row in money or []:
+        if row["operation"].startswith("POST /webhooks/stripe"):
+            found.append({"goal": f"{row['operation']} costs at most 3 DynamoDB calls",
+                          "measured": row["dynamodb_calls_total"], "pass": row["dynamodb_calls_total"] <= 3})
+    if invoice_run:
+        found.append({"goal": "invoice run: at most 2 DynamoDB calls per member, run completed",
+                      "measured": invoice_run["dynamodb_calls_per_member"], "pass": invoice_run["pass"]})
     by_name = {row["operation"]: row for row in operations}
     if "GET /me" in by_name:
         me = by_name["GET /me"]
@@ -77,6 +87,8 @@ def main(argv: list[str]) -> int:
     load_before = os.getloadavg()[0]
     operations: list[dict[str, Any]] = []
     cold: list[dict[str, Any]] = []
+    money: list[dict[str, Any]] = []
+    invoice_run: dict[str, Any] | None = None
 
     if args.only in (None, "cold"):
         # First, while this process has imported nothing heavy (its own page cache
@@ -91,6 +103,17 @@ def main(argv: list[str]) -> int:
 
         print(f"operations: {args.iterations} requests each, in process on moto ...", flush=True)
         operations = api_calls.run(iterations=args.iterations, warmup=args.warmup)
+
+    if args.only in (None, "payments"):
+        from bench import payments
+
+        print(f"payments: {args.iterations} requests each, in process on moto ...", flush=True)
+        money = payments.run(iterations=args.iterations)
+    if args.only in (None, "invoice-run"):
+        from bench import invoice_run as invoice_run_bench
+
+        print(f"invoice run: {args.members} members, in process on moto ...", flush=True)
+        invoice_run = invoice_run_bench.run(members=args.members)
 
     if operations:
         print("\nAWS calls and latency per operation (in process, moto; latency includes moto)\n")
@@ -112,7 +135,24 @@ def main(argv: list[str]) -> int:
               "-" if r["with_client_ratio"] is None else f"{r['with_client_ratio']:.2f}"] for r in cold],
             right={1, 2, 3, 6, 7, 8, 9},
         ))
-    checked = goals(operations, cold)
+    if money:
+        print("\nMoney paths (in process, moto; each request a different invoice)\n")
+        print(_table(
+            ["operation", "AWS calls per request", "DynamoDB", "median ms", "p95 ms"],
+            [[r["operation"], _calls(r["aws_calls"]) + ("" if r["aws_calls_stable"] else " (varies)"),
+              r["dynamodb_calls_total"], f"{r['latency']['median_ms']:.2f}", f"{r['latency']['p95_ms']:.2f}"]
+             for r in money],
+            right={2, 3, 4},
+        ))
+    if invoice_run:
+        r = invoice_run
+        print(f"\nInvoice run: {r['members']} members in {r['seconds']} s = {r['members_per_second']} members/s "
+              f"({r['lambda_invocations']} invocations), {r['status']}, counts {r['counts']}")
+        print(f"  DynamoDB calls per member: {r['dynamodb_calls_per_member']} ({_calls(r['dynamodb_calls'])}); "
+              f"other AWS calls: {_calls(r['other_aws_calls'])}")
+        print(f"  bare conditional PutItem on the same backend: {r['bare_conditional_puts_per_second']}/s; "
+              f"run / bare = {r['ratio_to_bare_puts']}")
+    checked = goals(operations, cold, money, invoice_run)
     print("\nGoals")
     for goal in checked:
         print(f"  {'PASS' if goal['pass'] else 'FAIL'}  {goal['goal']}  (measured: {goal['measured']})")
@@ -127,9 +167,11 @@ def main(argv: list[str]) -> int:
             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "machine": {**harness.machine_info(), "load_average_1min": load},
             "settings": {"iterations": args.iterations, "warmup": args.warmup, "cold_runs": args.cold_runs,
-                         "only": args.only},
+                         "members": args.members, "only": args.only},
             "operations": operations,
             "cold_start": cold,
+            "payments": money,
+            "invoice_run": invoice_run,
             "goals": checked,
             "all_goals_pass": all(g["pass"] for g in checked),
             "seconds": round(elapsed, 1),

@@ -128,42 +128,39 @@ def process_job(job: Mapping[str, Any], *, receive_count: int = 1) -> None:
             if receive_count >= config.invoice_job_max_receives():
                 # Last delivery: count it, so the run completes and says what failed;
                 # the message itself goes on to the dead-letter queue.
-                _count_batch(job["run_id"], job["batch_id"], Counter(members_seen=len(job["member_ids"]),
-                                                                      failed=len(job["member_ids"])))
-                _finish_if_done(job["run_id"])
+                _finish_if_done(_count_batch(job["run_id"], job["batch_id"],
+                                             Counter(members_seen=len(job["member_ids"]), failed=len(job["member_ids"]))))
             raise
     else:
         raise ValueError(f"unknown invoice job kind {job['kind']!r}")
 
 
 def _list_shard(run_id: str, renewal_year: int, shard: int) -> None:
-    marker = keys.run_shard_key(run_id, shard)
-    if store.get(marker):
+    run = store.get(keys.run_key(run_id))
+    if run is None or shard in run.get("shards_seen", set()):
         return
     member_ids = [item["GSI2SK"] for item in store.query_all(keys.credential_holders_partition(shard), index=keys.GSI2)]
     batches = [member_ids[i : i + BATCH_SIZE] for i in range(0, len(member_ids), BATCH_SIZE)]
     # Batch ids are deterministic, so a redelivered shard re-sends the same batches
-    # and their markers keep them from counting twice.
+    # and the run's record of counted batches keeps them from counting twice.
     queue.send_all(
         config.invoice_job_queue_url(),
         [{"kind": "members", "run_id": run_id, "renewal_year": renewal_year, "batch_id": f"{shard:02d}-{n:05d}",
           "member_ids": batch} for n, batch in enumerate(batches)],
     )
     try:
-        store.transact(
-            [
-                store.put_op({**marker, "batches": len(batches)}, condition="attribute_not_exists(PK)"),
-                store.update_op(keys.run_key(run_id), "ADD shards_done :one, batches_total :n",
-                                values={":one": 1, ":n": len(batches)}),
-            ]
-        )
+        run = store.update(keys.run_key(run_id), "ADD shards_done :one, batches_total :n, shards_seen :shard",
+                           condition="NOT contains(shards_seen, :this)",
+                           values={":one": 1, ":n": len(batches), ":shard": {shard}, ":this": shard},
+                           returns="ALL_NEW")
     except store.ConditionFailed:
         return  # a concurrent delivery of the same shard counted it
-    _finish_if_done(run_id)
+    _finish_if_done(run)
 
 
 def _invoice_batch(run_id: str, renewal_year: int, batch_id: str, member_ids: Sequence[str]) -> None:
-    if store.get(keys.run_batch_key(run_id, batch_id)):
+    run = store.get(keys.run_key(run_id))
+    if run is None or batch_id in run.get("batches_seen", set()):
         return
     rule_set = load_rule_set(renewal_year)
     if rule_set is None:
@@ -181,11 +178,12 @@ def _invoice_batch(run_id: str, renewal_year: int, batch_id: str, member_ids: Se
         counts[outcome] += 1
         if invoice is not None and profile is not None:
             issued.append((invoice, profile))
-    if not _count_batch(run_id, batch_id, counts):
+    counted = _count_batch(run_id, batch_id, counts)
+    if counted is None:
         return
     for invoice, profile in issued:
         notices.deliver(notices.INVOICE_ISSUED, invoice, profile)
-    _finish_if_done(run_id)
+    _finish_if_done(counted)
 
 
 def _invoice_member(run_id: str, rule_set: RuleSet, profile: Mapping[str, Any] | None):
@@ -270,33 +268,31 @@ def waived_invoice_record(run_id: str, rule_set: RuleSet, profile: Mapping[str, 
             "notices": {"waived"}}
 
 
-def _count_batch(run_id: str, batch_id: str, counts: Counter[str]) -> bool:
-    """Adds a batch's counts to its run once. False when it had been counted."""
+def _count_batch(run_id: str, batch_id: str, counts: Counter[str]) -> dict[str, Any] | None:
+    """Adds a batch's counts to its run once (one conditional update of the run
+    record, which keeps the ids of the batches it counted). Returns the run as it
+    now stands, or None when the batch had been counted."""
     increments = {name: counts.get(name, 0) for name in COUNTERS}
-    expression = "ADD batches_done :one, " + ", ".join(f"{name} :{name}" for name in COUNTERS)
+    expression = "ADD batches_done :one, batches_seen :batch, " + ", ".join(f"{name} :{name}" for name in COUNTERS)
     try:
-        store.transact(
-            [
-                store.put_op({**keys.run_batch_key(run_id, batch_id), **increments},
-                             condition="attribute_not_exists(PK)"),
-                store.update_op(keys.run_key(run_id), expression,
-                                values={":one": 1, **{f":{k}": v for k, v in increments.items()}}),
-            ]
+        return store.update(
+            keys.run_key(run_id), expression, condition="NOT contains(batches_seen, :this)",
+            values={":one": 1, ":batch": {batch_id}, ":this": batch_id, **{f":{k}": v for k, v in increments.items()}},
+            returns="ALL_NEW",
         )
-        return True
     except store.ConditionFailed:
-        return False
+        return None
 
 
-def _finish_if_done(run_id: str) -> None:
-    run = store.get(keys.run_key(run_id))
+def _finish_if_done(run: Mapping[str, Any] | None) -> None:
+    """Completes the run once every shard and batch is counted (`run` as it stood after the last count)."""
     if not run or run["status"] != "running":
         return
     if run["shards_done"] < run["shards_total"] or run["batches_done"] < run["batches_total"]:
         return
     try:
         store.update(
-            keys.run_key(run_id),
+            keys.run_key(run["run_id"]),
             "SET #status = :status, finished_at = :now",
             condition="#status = :running AND shards_done = shards_total AND batches_done = batches_total",
             names={"#status": "status"},

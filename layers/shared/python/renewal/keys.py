@@ -8,7 +8,7 @@ Item keys (PK / SK):
   HISTORY#{subject}   AUDIT#{at}#{id}      audit trail of one member (or rule set): staff actions, contact changes
   RULESET#{year}      RULESET              the rule set of one renewal year (GSI1 RULESETS / year)
   MEMBER#{member_id}  INVOICE#{year}       the invoice: the member's renewal record for the year (GSI1 RENEWALS#{year})
-  RUN#{run_id}        RUN, SHARD#n, BATCH#id   an invoice run, and markers that make each shard and batch count once
+  RUN#{run_id}        RUN                  an invoice run: counters, and the shards and batches it counted
   PAYMENT#{id}        PAYMENT              a payment (card: the PaymentIntent; offline: staff reference) (GSI1 ATTENTION#PAYMENTS while it needs a person)
   STRIPE_EVENT#{id}   EVENT                a Stripe event already applied (dedupe; TTL)
 
@@ -133,13 +133,6 @@ def run_pk(run_id: str) -> str:
 def run_key(run_id: str) -> dict[str, str]:
     return {PK: run_pk(run_id), SK: "RUN"}
 
-
-def run_shard_key(run_id: str, shard: int) -> dict[str, str]:
-    return {PK: run_pk(run_id), SK: f"SHARD#{shard:02d}"}
-
-
-def run_batch_key(run_id: str, batch_id: str) -> dict[str, str]:
-    return {PK: run_pk(run_id), SK: f"BATCH#{batch_id}"}
 
 
 # ---- payments (issue #4)
