@@ -14,11 +14,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from renewal.model import Model
 from renewal import audit, cec, clock, keys, notify, paging, standing, store
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, ValidationFailed
 from renewal.forms import VERIFIED
+from renewal.model import Model
 from renewal.submissions import QUEUED, Submission, view
 
 IN_REVIEW, APPROVED_ALL, PARTIAL, REJECTED_ALL = "in_review", "approved", "partially_approved", "rejected"

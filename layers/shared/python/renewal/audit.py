@@ -11,9 +11,9 @@ from typing import Any
 
 
 
-from renewal.model import Model
 from renewal import clock, keys, store
 from renewal.auth import Principal
+from renewal.model import Model
 
 
 class AuditEntry(Model):

@@ -10,11 +10,12 @@ from typing import Any
 
 
 
-from renewal.model import Model
 from renewal import clock, keys, pdf, standing, store
 from renewal.auth import Principal
 from renewal.credentials import CredentialCode
 from renewal.errors import Conflict, NotFound
+from renewal.members import load_page
+from renewal.model import Model
 
 GOOD_STANDING = ("active", "lifetime")
 
@@ -36,14 +37,6 @@ def _standing(profile: dict[str, Any], related: list[dict[str, Any]], code: str)
     if held is None:
         return None
     return {**held, **standing.credential_standing(code, related, clock.today())}
-
-
-def _page(member_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    items = list(store.query_all(keys.member_pk(member_id)))
-    profile = next((i for i in items if i["SK"] == keys.PROFILE), None)
-    if profile is None:
-        raise NotFound(f"No member {member_id}.")
-    return profile, [i for i in items if i["SK"] != keys.PROFILE]
 
 
 def _number(member_id: str, code: str, related: list[dict[str, Any]]) -> str:
@@ -76,7 +69,7 @@ def certificate_pdf(principal: Principal, code: str, verify_base_url: str) -> by
         code = CredentialCode(code.upper()).value
     except ValueError as error:
         raise NotFound(f"No credential {code}.") from error
-    profile, related = _page(member_id)
+    profile, related = load_page(member_id)
     held = _standing(profile, related, code)
     if held is None:
         raise NotFound(f"You do not hold {code}.")
@@ -97,7 +90,7 @@ def verify(certificate_number: str) -> Verification:
     record = store.get(keys.certificate_key(certificate_number.upper()))
     if record is None:
         raise NotFound("No such certificate.")
-    profile, related = _page(record["member_id"])
+    profile, related = load_page(record["member_id"])
     held = _standing(profile, related, record["credential"])
     return Verification(
         certificate_number=record["certificate_number"],

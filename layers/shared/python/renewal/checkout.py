@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, Field
 
-from renewal.model import Model
 from renewal import config, invoices, keys, store
 from renewal.auth import Principal
-from renewal.errors import Conflict, NotFound, ValidationFailed
+from renewal.errors import Conflict, ValidationFailed
+from renewal.model import Model
 
 
 class CheckoutRequest(Model):
@@ -50,12 +50,7 @@ def _return_url(given: str | None, default_path: str, field: str) -> str:
 
 def start_checkout(principal: Principal, invoice_id: str, request: CheckoutRequest) -> CheckoutSession:
     member_id = principal.require_member()
-    key = keys.invoice_key_from_id(invoice_id)
-    if key is None or key[keys.PK] != keys.member_pk(member_id):
-        raise NotFound(f"No invoice {invoice_id}.")
-    invoice = store.get(key)
-    if invoice is None:
-        raise NotFound(f"No invoice {invoice_id}.")
+    invoice = invoices.own_invoice_record(member_id, invoice_id)
     due = invoices.amount_due(invoice)
     if invoice["status"] != "open" or due <= 0:
         raise Conflict(f"Invoice {invoice_id} is {invoice['status']}: there is nothing to pay.", code="invoice_not_open")

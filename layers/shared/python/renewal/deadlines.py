@@ -14,9 +14,9 @@ from typing import Any
 
 
 
-from renewal.model import Model
 from renewal import clock, invoicing, keys, notices, standing, store
 from renewal.auth import Principal
+from renewal.model import Model
 from renewal.rules import RuleSet
 
 

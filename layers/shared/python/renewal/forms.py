@@ -9,10 +9,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from renewal.model import Model
 from renewal import audit, cec, clock, documents, keys, notify, paging, store, uploads
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, RuleViolation, ValidationFailed
+from renewal.model import Model
 
 AWAITING, VERIFIED, REJECTED = "awaiting_affiliate", "verified", "rejected"
 FormStatus = Literal["awaiting_affiliate", "verified", "rejected"]

@@ -20,10 +20,10 @@ from typing import Any, Literal
 from aws_lambda_powertools import Logger
 
 
-from renewal.model import Model
 from renewal import audit, clock, config, invoicing, keys, notices, queue, standing, store
 from renewal.auth import Principal
 from renewal.errors import NotFound, RuleViolation
+from renewal.model import Model
 from renewal.rules import RuleSet, load_rule_set
 
 logger = Logger()

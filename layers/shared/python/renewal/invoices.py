@@ -8,11 +8,11 @@ from typing import Any, Literal
 
 
 
-from renewal.model import Model
 from renewal import keys, store
 from renewal.auth import Principal
 from renewal.errors import NotFound
 from renewal.invoicing import InvoiceLine
+from renewal.model import Model
 
 InvoiceStatus = Literal["open", "paid", "void", "refunded", "disputed"]
 
@@ -82,13 +82,14 @@ def list_own_invoices(principal: Principal) -> InvoiceList:
     return InvoiceList(items=[view(r) for r in records])
 
 
-def get_own_invoice(principal: Principal, invoice_id: str) -> Invoice:
-    member_id = principal.require_member()
+def own_invoice_record(member_id: str, invoice_id: str) -> dict[str, Any]:
+    """The member's own invoice. Another member's reads as unknown: its existence must not leak."""
     key = keys.invoice_key_from_id(invoice_id)
-    # Another member's invoice reads as unknown: its existence must not leak.
-    if key is None or key[keys.PK] != keys.member_pk(member_id):
-        raise NotFound(f"No invoice {invoice_id}.")
-    record = store.get(key)
+    record = store.get(key) if key is not None and key[keys.PK] == keys.member_pk(member_id) else None
     if record is None:
         raise NotFound(f"No invoice {invoice_id}.")
-    return view(record)
+    return record
+
+
+def get_own_invoice(principal: Principal, invoice_id: str) -> Invoice:
+    return view(own_invoice_record(principal.require_member(), invoice_id))

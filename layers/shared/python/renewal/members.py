@@ -17,11 +17,11 @@ from pydantic import (
     model_validator,
 )
 
-from renewal.model import Model
 from renewal import audit, clock, keys, standing, store
 from renewal.auth import Principal
 from renewal.credentials import CredentialCode, normalize_code
 from renewal.errors import Conflict, NotFound, ValidationFailed
+from renewal.model import Model
 
 ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
 OpaqueId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
@@ -238,7 +238,7 @@ def upsert_member(principal: Principal, member_id: str, body: MemberIn) -> tuple
     return _member_view(record, []), previous is None
 
 
-def _load_page(member_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def load_page(member_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The member's page of data: profile and everything kept beside it, in one Query."""
     items = list(store.query_all(keys.member_pk(member_id)))
     profile = next((item for item in items if item["SK"] == keys.PROFILE), None)
@@ -275,16 +275,16 @@ def _member_view(profile: dict[str, Any], related: list[dict[str, Any]]) -> Memb
 
 def get_member(principal: Principal, member_id: str) -> Member:
     principal.require_staff()
-    return _member_view(*_load_page(member_id))
+    return _member_view(*load_page(member_id))
 
 
 def get_own_member(principal: Principal) -> Member:
-    return _member_view(*_load_page(principal.require_member()))
+    return _member_view(*load_page(principal.require_member()))
 
 
 def patch_contact(principal: Principal, patch: ContactPatch) -> Member:
     member_id = principal.require_member()
-    profile, related = _load_page(member_id)
+    profile, related = load_page(member_id)
     changes = patch.model_dump(mode="json", include=patch.model_fields_set)
     record = {**profile, "contact": {**profile.get("contact", {}), **changes}, "updated_at": clock.now_iso(),
               "version": profile.get("version", 0) + 1}

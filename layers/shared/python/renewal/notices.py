@@ -10,9 +10,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from renewal import keys
 from renewal import notify, store
 from renewal.invoices import amount_due
-from renewal import keys
 
 logger = Logger()
 

@@ -21,10 +21,10 @@ from aws_lambda_powertools import Logger
 from pydantic import ConfigDict, Field, StringConstraints
 from typing_extensions import Annotated
 
-from renewal.model import Model
 from renewal import audit, clock, invoices, keys, notify, paging, store
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, RuleViolation, ValidationFailed
+from renewal.model import Model
 
 logger = Logger()
 

@@ -7,11 +7,11 @@ from typing import Any
 
 
 
-from renewal.model import Model
-from renewal import cec, clock, invoices, invoicing, keys, standing, store
+from renewal import cec, clock, invoices, invoicing, standing
 from renewal.auth import Principal
-from renewal.errors import NotFound
-from renewal.rules import RuleSet, load_rule_set
+from renewal.members import load_page
+from renewal.model import Model
+from renewal.rules import RuleSet, require_rule_set
 
 
 class Window(Model):
@@ -96,14 +96,8 @@ def renewal_view(rule_set: RuleSet, profile: dict[str, Any], related: list[dict[
 
 
 def _renewal(member_id: str, renewal_year: int) -> Renewal:
-    rule_set = load_rule_set(renewal_year)
-    if rule_set is None:
-        raise NotFound(f"No rule set exists for renewal year {renewal_year}.")
-    items = list(store.query_all(keys.member_pk(member_id)))
-    profile = next((i for i in items if i["SK"] == keys.PROFILE), None)
-    if profile is None:
-        raise NotFound(f"No member {member_id}.")
-    return renewal_view(rule_set, profile, [i for i in items if i["SK"] != keys.PROFILE], clock.today())
+    rule_set = require_rule_set(renewal_year)
+    return renewal_view(rule_set, *load_page(member_id), clock.today())
 
 
 def get_own_renewal(principal: Principal, renewal_year: int) -> Renewal:

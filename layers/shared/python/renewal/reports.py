@@ -12,11 +12,10 @@ from typing import Any
 
 
 
-from renewal.model import Model
 from renewal import clock, invoices, keys, paging, standing, store
 from renewal.auth import Principal
-from renewal.errors import NotFound
-from renewal.rules import load_rule_set
+from renewal.model import Model
+from renewal.rules import require_rule_set
 
 COLUMNS = ["member_id", "name", "status", "paid", "cec_complete", "amount_due_cents"]
 STATUSES = ("open", "grace", "lapsed", "renewed", "waived", "not_required")
@@ -57,16 +56,11 @@ def _row(invoice: dict[str, Any]) -> RenewalRow:
                       amount_due_cents=invoices.amount_due(invoice))
 
 
-def _year(renewal_year: int) -> None:
-    if load_rule_set(renewal_year) is None:
-        raise NotFound(f"No rule set exists for renewal year {renewal_year}.")
-
-
 def renewals_page(principal: Principal, renewal_year: int, status: str | None, limit: int,
                   next_token: str | None) -> RenewalReport:
     """One page of the year's renewals; with a status filter a page may hold fewer rows than `limit`."""
     principal.require_staff()
-    _year(renewal_year)
+    require_rule_set(renewal_year)
     items, last = store.query_partition(keys.renewals_partition(renewal_year), index=keys.GSI1, limit=limit,
                                         start_key=paging.decode(next_token))
     rows = [_row(i) for i in items]
@@ -82,7 +76,7 @@ def _all_rows(renewal_year: int) -> Iterator[RenewalRow]:
 def renewals_csv(principal: Principal, renewal_year: int, status: str | None) -> str:
     """Every matching row (all pages), one header line."""
     principal.require_staff()
-    _year(renewal_year)
+    require_rule_set(renewal_year)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
@@ -95,7 +89,7 @@ def renewals_csv(principal: Principal, renewal_year: int, status: str | None) ->
 
 def summary(principal: Principal, renewal_year: int) -> Summary:
     principal.require_staff()
-    _year(renewal_year)
+    require_rule_set(renewal_year)
     by_status: Counter[str] = Counter({s: 0 for s in STATUSES})
     invoiced = collected = outstanding = complete = members = 0
     for invoice in store.query_all(keys.renewals_partition(renewal_year), index=keys.GSI1):

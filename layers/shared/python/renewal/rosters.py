@@ -9,11 +9,11 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, model_validator
 
-from renewal.model import Model
 from renewal import audit, cec, clock, keys, store
 from renewal.auth import Principal
 from renewal.errors import RuleViolation, ValidationFailed
 from renewal.members import OpaqueId
+from renewal.model import Model
 
 
 class Roster(Model):

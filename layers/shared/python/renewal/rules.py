@@ -8,11 +8,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field, NonNegativeInt, model_validator
 
-from renewal.model import Model
 from renewal import audit, clock, keys, store
 from renewal.auth import Principal
 from renewal.credentials import CredentialCode, normalize_code
 from renewal.errors import Conflict, NotFound, ValidationFailed
+from renewal.model import Model
 
 RenewalYear = Annotated[int, Field(ge=2000, le=2100, description="The renewal year, e.g. 2027.")]
 # CEC amounts are counted in half credits.
@@ -160,6 +160,11 @@ def load_rule_set(renewal_year: int) -> RuleSet | None:
 
 def get_rule_set(principal: Principal, renewal_year: int) -> RuleSet:
     principal.require_staff()
+    return require_rule_set(renewal_year)
+
+
+def require_rule_set(renewal_year: int) -> RuleSet:
+    """The year's rule set, or 404: a renewal year exists once staff stored its rules."""
     rule_set = load_rule_set(renewal_year)
     if rule_set is None:
         raise NotFound(f"No rule set exists for renewal year {renewal_year}.")

@@ -16,11 +16,11 @@ from typing import Any, Literal
 from aws_lambda_powertools import Logger
 from pydantic import ConfigDict, Field
 
-from renewal.model import Model
 from renewal import cec, clock, config, invoicing, keys, queue, standing, store
 from renewal.auth import Principal
 from renewal.errors import NotFound, RuleViolation
 from renewal.forms import VERIFIED
+from renewal.model import Model
 from renewal.rules import RenewalYear, load_rule_set
 
 logger = Logger()

@@ -7,23 +7,17 @@ import csv
 import datetime as dt
 import io
 
-from renewal import clock, keys, pdf, renewals, standing, store
+from renewal import clock, pdf, renewals, standing
 from renewal.auth import Principal
-from renewal.errors import NotFound
-from renewal.rules import load_rule_set
+from renewal.members import load_page
+from renewal.rules import require_rule_set
 
 COLUMNS = ["completed_on", "title", "provider", "type", "cec", "in_network", "status", "note"]
 
 
 def _record(member_id: str, renewal_year: int):
-    rule_set = load_rule_set(renewal_year)
-    if rule_set is None:
-        raise NotFound(f"No rule set exists for renewal year {renewal_year}.")
-    items = list(store.query_all(keys.member_pk(member_id)))
-    profile = next((i for i in items if i["SK"] == keys.PROFILE), None)
-    if profile is None:
-        raise NotFound(f"No member {member_id}.")
-    related = [i for i in items if i["SK"] != keys.PROFILE]
+    rule_set = require_rule_set(renewal_year)
+    profile, related = load_page(member_id)
     window = rule_set.earning_window
     activities = sorted(
         (a for a in standing.activities(related) if window.holds(dt.date.fromisoformat(str(a["completed_on"])))),

@@ -9,10 +9,10 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from renewal.model import Model
 from renewal import clock, config, documents, keys, store
 from renewal.auth import Principal
 from renewal.errors import ValidationFailed
+from renewal.model import Model
 
 ContentType = Literal["application/pdf", "image/png", "image/jpeg"]
 

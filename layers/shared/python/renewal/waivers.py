@@ -17,10 +17,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, StringConstraints
 
-from renewal.model import Model
 from renewal import audit, clock, keys, notify, paging, standing, store, uploads
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, ValidationFailed
+from renewal.model import Model
 from renewal.rules import RenewalYear, load_rule_set
 
 WaiverType = Literal["military_deployment", "emeritus"]
