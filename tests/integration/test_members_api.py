@@ -1,5 +1,6 @@
 """Members: staff upsert, `/me`, and the member's own contact changes, on moto."""
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -159,3 +160,16 @@ def test_a_json_body_sent_without_its_content_type_is_still_read_as_json(api):
                              body='{"phone": "719 555 0142"}', claims=member_claims("M-1001"))
     response = apigw.load_handler(function)(event, apigw.LambdaContext("members"))
     assert response["statusCode"] == 200, response["body"]
+
+
+def test_a_body_of_bytes_that_are_not_text_is_400_not_500(api):
+    from local import apigw
+
+    put_ana(api)
+    function = api.functions["StaffApiFunction"]
+    event = apigw.http_event(method="PUT", path="/admin/members/M-1001", route_key="PUT /admin/members/{member_id}",
+                             path_parameters={"member_id": "M-1001"}, headers={"content-type": "application/octet-stream"},
+                             body=b"\xcc PD\xd9\x11\x1f", claims=STAFF)
+    assert event["isBase64Encoded"] is True
+    response = apigw.load_handler(function)(event, apigw.LambdaContext("staff"))
+    assert response["statusCode"] == 400 and json.loads(response["body"])["error"]["code"] == "malformed_json"

@@ -111,6 +111,16 @@ def pdf_response(document: bytes, filename: str) -> Response:
                     headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
 
+def _refusal(error: DomainError) -> dict[str, Any]:
+    """A contract error answered before the resolver runs."""
+    return {
+        "statusCode": error.status,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps(error.body()),
+        "isBase64Encoded": False,
+    }
+
+
 def handle(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Resolve an HTTP API event after the route's group gate.
 
@@ -125,12 +135,13 @@ def handle(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> 
             claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt", {}).get("claims")
             auth.Principal.from_claims(claims).require(*needed)
         except (Unauthorized, Forbidden) as error:
-            return {
-                "statusCode": error.status,
-                "headers": {"Content-Type": content_types.APPLICATION_JSON},
-                "body": json.dumps(error.body()),
-                "isBase64Encoded": False,
-            }
+            return _refusal(error)
+    if event.get("isBase64Encoded") and event.get("body"):
+        # Every body this API reads is JSON text: bytes that are not UTF-8 are not one.
+        try:
+            base64.b64decode(event["body"]).decode("utf-8")
+        except ValueError:
+            return _refusal(MalformedRequest("The request body is not valid JSON.", code="malformed_json"))
     headers = event.get("headers") or {}
     if event.get("body") and "json" not in headers.get("content-type", ""):
         # The API speaks only JSON: a body sent without the header (curl -d sends
