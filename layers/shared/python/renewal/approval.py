@@ -117,9 +117,8 @@ class SubmissionList(Model):
 
 def review_queue(principal: Principal, status: str, limit: int, next_token: str | None) -> SubmissionList:
     principal.require_staff()
-    items, last = store.query_partition(keys.review_partition(status), index=keys.GSI1, limit=limit,
-                                        start_key=paging.decode(next_token))
-    return SubmissionList(items=[view(i, with_links=True) for i in items], next_token=paging.encode(last))
+    items, token = paging.page(keys.review_partition(status), index=keys.GSI1, limit=limit, next_token=next_token)
+    return SubmissionList(items=[view(i, with_links=True) for i in items], next_token=token)
 
 
 def decide(principal: Principal, submission_id: str, decision: ReviewDecision) -> Submission:

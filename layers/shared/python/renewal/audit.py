@@ -62,7 +62,6 @@ def member_history(principal: Principal, member_id: str, limit: int, next_token:
         from renewal.errors import NotFound
 
         raise NotFound(f"No member {member_id}.")
-    items, last = store.query_partition(keys.member_history_pk(member_id), limit=limit,
-                                        start_key=paging.decode(next_token))
+    items, token = paging.page(keys.member_history_pk(member_id), limit=limit, next_token=next_token)
     return History(items=[AuditEntry(**{k: i[k] for k in ("at", "actor", "action", "changes")}) for i in items],
-                   next_token=paging.encode(last))
+                   next_token=token)

@@ -117,16 +117,16 @@ def get_own_form(principal: Principal, form_id: str) -> Form:
 
 def list_own_forms(principal: Principal, limit: int, next_token: str | None) -> FormList:
     member_id = principal.require_member()
-    items, last = store.query_partition(keys.member_pk(member_id), sk_prefix=keys.FORM_PREFIX, limit=limit,
-                                        start_key=paging.decode(next_token))
-    return FormList(items=[view(i) for i in items], next_token=paging.encode(last))
+    items, token = paging.page(keys.member_pk(member_id), sk_prefix=keys.FORM_PREFIX,
+                               limit=limit, next_token=next_token)
+    return FormList(items=[view(i) for i in items], next_token=token)
 
 
 def affiliate_queue(principal: Principal, status: str, limit: int, next_token: str | None) -> FormList:
     affiliate = principal.require_affiliate()
-    items, last = store.query_partition(keys.affiliate_forms_partition(affiliate, status), index=keys.GSI1,
-                                        limit=limit, start_key=paging.decode(next_token))
-    return FormList(items=[view(i, with_link=True) for i in items], next_token=paging.encode(last))
+    items, token = paging.page(keys.affiliate_forms_partition(affiliate, status), index=keys.GSI1,
+                               limit=limit, next_token=next_token)
+    return FormList(items=[view(i, with_link=True) for i in items], next_token=token)
 
 
 def decide(principal: Principal, form_id: str, decision: Decision) -> Form:

@@ -30,3 +30,11 @@ def decode(token: str | None) -> dict[str, Any] | None:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise ValidationFailed("next_token is not one this API gave out.", details=[{"field": "next_token"}])
     return value
+
+
+def page(partition: str, *, limit: int, next_token: str | None, **query: Any) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of a partition (`index=`, `sk_prefix=` as store.query_partition) and the token of the next."""
+    from renewal import store
+
+    items, last = store.query_partition(partition, limit=limit, start_key=decode(next_token), **query)
+    return items, encode(last)

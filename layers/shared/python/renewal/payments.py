@@ -318,6 +318,5 @@ def list_payments(principal: Principal, needs_attention: bool, limit: int, next_
         raise ValidationFailed("Only needs_attention=true is listed here; an invoice lists its own payments.",
                                details=[{"field": "needs_attention"}])
 
-    items, last = store.query_partition(keys.ATTENTION_PAYMENTS, index=keys.GSI1, limit=limit,
-                                        start_key=paging.decode(next_token))
-    return PaymentList(items=[PaymentRecord(**item) for item in items], next_token=paging.encode(last))
+    items, token = paging.page(keys.ATTENTION_PAYMENTS, index=keys.GSI1, limit=limit, next_token=next_token)
+    return PaymentList(items=[PaymentRecord(**item) for item in items], next_token=token)

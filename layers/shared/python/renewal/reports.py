@@ -61,11 +61,11 @@ def renewals_page(principal: Principal, renewal_year: int, status: str | None, l
     """One page of the year's renewals; with a status filter a page may hold fewer rows than `limit`."""
     principal.require_staff()
     require_rule_set(renewal_year)
-    items, last = store.query_partition(keys.renewals_partition(renewal_year), index=keys.GSI1, limit=limit,
-                                        start_key=paging.decode(next_token))
+    items, token = paging.page(keys.renewals_partition(renewal_year), index=keys.GSI1,
+                               limit=limit, next_token=next_token)
     rows = [_row(i) for i in items]
     return RenewalReport(items=[r for r in rows if status is None or r.status == status],
-                         next_token=paging.encode(last))
+                         next_token=token)
 
 
 def _all_rows(renewal_year: int) -> Iterator[RenewalRow]:

@@ -266,9 +266,9 @@ def request_waiver(principal: Principal, body: WaiverRequestIn) -> WaiverRequest
 
 def list_requests(principal: Principal, status: str, limit: int, next_token: str | None) -> WaiverRequestList:
     principal.require_staff()
-    items, last = store.query_partition(keys.waiver_requests_partition(status), index=keys.GSI1, limit=limit,
-                                        start_key=paging.decode(next_token))
-    return WaiverRequestList(items=[_request_view(i, with_link=True) for i in items], next_token=paging.encode(last))
+    items, token = paging.page(keys.waiver_requests_partition(status), index=keys.GSI1,
+                               limit=limit, next_token=next_token)
+    return WaiverRequestList(items=[_request_view(i, with_link=True) for i in items], next_token=token)
 
 
 def decide_request(principal: Principal, request_id: str, decision: RequestDecision) -> WaiverRequest:
