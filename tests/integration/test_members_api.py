@@ -94,7 +94,7 @@ def test_patch_contact_changes_only_what_is_sent(api):
     assert api.request("GET", "/me", claims=member_claims("M-1001")).json()["contact"]["phone"] == "+17195550199"
 
 
-def test_patch_contact_replaces_the_address_whole(api):
+def test_a_full_address_replaces_the_stored_one(api):
     put_ana(api)
     new_address = {"line1": "9 Elm", "city": "Denver", "state": "CO", "postal_code": "80202"}
     reply = api.request("PATCH", "/me/contact", claims=member_claims("M-1001"), body={"address": new_address})
@@ -173,3 +173,23 @@ def test_a_body_of_bytes_that_are_not_text_is_400_not_500(api):
     assert event["isBase64Encoded"] is True
     response = apigw.load_handler(function)(event, apigw.LambdaContext("staff"))
     assert response["statusCode"] == 400 and json.loads(response["body"])["error"]["code"] == "malformed_json"
+
+
+def test_part_of_an_address_is_merged_into_the_stored_one(api):
+    put_ana(api)
+    reply = api.request("PATCH", "/me/contact", claims=member_claims("M-1001"),
+                        body={"address": {"line1": "9 Elm St", "postal_code": "80904"}})
+    assert reply.status == 200, reply.text
+    assert reply.json()["contact"]["address"] == {**ANA["contact"]["address"], "line1": "9 Elm St",
+                                                  "postal_code": "80904"}
+    bad = api.request("PATCH", "/me/contact", claims=member_claims("M-1001"), body={"address": {"state": "ZZ"}})
+    assert bad.status == 422 and bad.json()["error"]["details"][0]["field"] == "address.state"
+
+
+def test_a_partial_address_with_nothing_stored_must_be_complete(api):
+    body = fresh(ANA)
+    body["contact"].pop("address")
+    api.request("PUT", "/admin/members/M-1001", claims=STAFF, body=body)
+    reply = api.request("PATCH", "/me/contact", claims=member_claims("M-1001"), body={"address": {"city": "Denver"}})
+    assert reply.status == 422
+    assert {d["field"] for d in reply.json()["error"]["details"]} >= {"address.line1", "address.state"}

@@ -12,6 +12,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationError,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -97,14 +98,28 @@ class Contact(Model):
     address: Address | None = None
 
 
+class AddressPatch(Model):
+    """Part of an address: merged into the stored one (JSON merge patch), then the whole is validated."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+
 class ContactPatch(Model):
-    """Any subset of the contact; a field that is sent must be valid (null clears phone or address)."""
+    """Any subset of the contact (JSON merge patch: an address may be sent in
+    part); a field that is sent must be valid (null clears phone or address)."""
 
     model_config = ConfigDict(extra="forbid")
 
     email: Email | None = None
     phone: Phone | None = None
-    address: Address | None = None
+    address: AddressPatch | None = None
 
     @model_validator(mode="after")
     def _email_kept(self) -> ContactPatch:
@@ -286,7 +301,18 @@ def patch_contact(principal: Principal, patch: ContactPatch) -> Member:
     member_id = principal.require_member()
     profile, related = load_page(member_id)
     changes = patch.model_dump(mode="json", include=patch.model_fields_set)
-    record = {**profile, "contact": {**profile.get("contact", {}), **changes}, "updated_at": clock.now_iso(),
+    contact = profile.get("contact") or {}
+    if patch.address is not None:
+        merged = {**(contact.get("address") or {}), **patch.address.model_dump(include=patch.address.model_fields_set)}
+        try:
+            changes["address"] = Address(**merged).model_dump(mode="json")
+        except ValidationError as error:
+            raise ValidationFailed(
+                "The address is not a valid US address.",
+                details=[{"field": "address." + ".".join(str(p) for p in e["loc"]), "message": e["msg"],
+                          "type": e["type"]} for e in error.errors()],
+            ) from None
+    record = {**profile, "contact": {**contact, **changes}, "updated_at": clock.now_iso(),
               "version": profile.get("version", 0) + 1}
     _write_profile(principal, record, profile, "contact.update")
     return _member_view(record, related)
