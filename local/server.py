@@ -105,6 +105,8 @@ class LocalStack:
         saved_clock = state.read_json(self.state_dir / state.CLOCK_FILE) or {}
         if saved_table:
             state.load_table(self.dynamodb, self.names.table_name, saved_table["items"])
+        self.s3 = session.client("s3")
+        state.load_buckets(self.s3, state.read_json(self.state_dir / state.DOCUMENTS_FILE) or {})
         self.outbox = outbox.Outbox(state.read_json(self.state_dir / state.OUTBOX_FILE))
         issuer, audience = self.names.cognito_issuer_and_audience()
         self.authority = auth.Authority(auth.load_or_create_key(self.state_dir), issuer, audience)
@@ -150,6 +152,7 @@ class LocalStack:
             state.TABLE_FILE: {"table": self.names.table_name,
                                "items": state.dump_table(self.dynamodb, self.names.table_name)},
             state.OUTBOX_FILE: self.outbox.items(),
+            state.DOCUMENTS_FILE: state.dump_buckets(self.s3, list(self.names.buckets.values())),
             state.CLOCK_FILE: {"today": self.clock.override.isoformat() if self.clock.override else None},
             local_stripe.STATE_FILE: self.stripe.state(),
         }

@@ -1,6 +1,7 @@
 """What the local stack keeps across restarts, under LOCAL_STATE_DIR: the
-table's items, the outbox, the clock override (and, in local.auth, the JWT
-signing key).
+table's items, the uploaded documents, the outbox, the clock override (and, in
+local.auth, the JWT signing key). Queue messages in flight at a stop are not
+kept.
 
 Saved on a clean stop and, while running, within a couple of seconds of any
 change, so even a kill -9 loses little. Files are replaced atomically, so a
@@ -9,6 +10,7 @@ crash mid-save leaves the previous snapshot intact.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
@@ -23,6 +25,7 @@ from local.template import ROOT
 TABLE_FILE = "table.json"
 OUTBOX_FILE = "outbox.json"
 CLOCK_FILE = "clock.json"
+DOCUMENTS_FILE = "documents.json"
 BATCH_WRITE_MAX = 25  # BatchWriteItem's limit per call
 
 
@@ -55,6 +58,28 @@ def load_table(dynamodb: Any, table_name: str, items: list[dict[str, Any]]) -> N
         requests = {table_name: [{"PutRequest": {"Item": item}} for item in items[start:start + BATCH_WRITE_MAX]]}
         while requests:
             requests = dynamodb.batch_write_item(RequestItems=requests).get("UnprocessedItems") or {}
+
+
+# ------------------------------------------------------------------ buckets
+def dump_buckets(s3: Any, buckets: list[str]) -> dict[str, list[dict[str, str]]]:
+    """Every object of the stack's buckets (uploads are small: at most 10 MB each)."""
+    saved: dict[str, list[dict[str, str]]] = {}
+    for bucket in buckets:
+        objects = []
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for entry in page.get("Contents", []):
+                body = s3.get_object(Bucket=bucket, Key=entry["Key"])
+                objects.append({"key": entry["Key"], "content_type": body.get("ContentType", ""),
+                                "body": base64.b64encode(body["Body"].read()).decode()})
+        saved[bucket] = objects
+    return saved
+
+
+def load_buckets(s3: Any, saved: dict[str, list[dict[str, str]]]) -> None:
+    for bucket, objects in saved.items():
+        for item in objects:
+            s3.put_object(Bucket=bucket, Key=item["key"], Body=base64.b64decode(item["body"]),
+                          ContentType=item["content_type"] or "application/octet-stream")
 
 
 class Snapshots:

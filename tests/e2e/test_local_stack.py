@@ -9,6 +9,7 @@ import uuid
 
 import jwt
 import pytest
+import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local import auth
@@ -309,3 +310,25 @@ def test_responses_carry_cors_headers_only_for_allowed_origins(client: Client) -
 
     assert allowed.headers["access-control-allow-origin"] == "https://portal.example.org"
     assert "access-control-allow-origin" not in other.headers
+
+
+def test_an_uploaded_document_survives_a_restart(client: Client) -> None:
+    """A member uploads straight to S3 with the presigned POST; the object is kept
+    with the rest of the state, so a form can still reference it after a restart."""
+    member_id = new_member(client, first_name="Uploader")
+    token = client.member_token(member_id)
+    upload = client.request("POST", "/me/uploads", token=token,
+                            json={"content_type": "application/pdf", "size_bytes": 9})
+    assert upload.status_code == 201, upload.text
+    posted = requests.post(upload.json()["url"], data=upload.json()["fields"],
+                           files={"file": ("scan.pdf", b"%PDF-1.7\n", "application/pdf")}, timeout=10)
+    assert posted.status_code in (200, 201, 204), posted.text
+
+    assert client.server.restart() == 0, client.server.output()
+
+    form = client.request("POST", "/me/cec-forms", token=token, json={
+        "activities": [{"type": "conference", "title": "Expo session", "provider": "NAA",
+                        "completed_on": "2026-06-20", "contact_minutes": 90, "break_minutes": 0}],
+        "document_upload_id": upload.json()["upload_id"]})
+    assert form.status_code == 201, form.text
+    assert form.json()["document_upload_id"] == upload.json()["upload_id"]
