@@ -13,7 +13,7 @@ MEMBER_IDS = st.from_regex(r"[A-Za-z0-9-]{1,64}", fullmatch=True)
 def test_member_keys_round_trip(member_id):
     key = keys.member_key(member_id)
     assert key == {"PK": f"MEMBER#{member_id}", "SK": "PROFILE"}
-    assert keys.member_id_from_pk(key["PK"]) == member_id
+    assert keys.owner_of("F", keys.owned_id("F", member_id, "abc123")) == member_id
 
 
 @given(MEMBER_IDS)

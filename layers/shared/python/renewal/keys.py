@@ -13,7 +13,6 @@ Item keys (PK / SK):
   STRIPE_EVENT#{id}   EVENT                a Stripe event already applied (dedupe; TTL)
 
 Index keys:
-  GSI1PK AFFILIATE#{code}   GSI1SK MEMBER#{member_id}   members of one affiliate
   GSI2PK MEMBERS#{shard}    GSI2SK {member_id}          members holding any credential, sharded
                                                         so an invoice run reads them in parallel
 """
@@ -43,10 +42,6 @@ def member_key(member_id: str) -> dict[str, str]:
     return {PK: member_pk(member_id), SK: PROFILE}
 
 
-def member_id_from_pk(pk: str) -> str:
-    return pk.removeprefix("MEMBER#")
-
-
 # The history lives beside, not inside, the member's partition, so the member's
 # page of data stays one small Query however long the history grows.
 def member_history_pk(member_id: str) -> str:
@@ -63,10 +58,6 @@ def audit_key(history_pk: str, at: str, audit_id: str) -> dict[str, str]:
 
 def rule_set_key(renewal_year: int) -> dict[str, str]:
     return {PK: f"RULESET#{renewal_year}", SK: RULESET}
-
-
-def affiliate_members_index(affiliate: str, member_id: str) -> dict[str, str]:
-    return {"GSI1PK": f"AFFILIATE#{affiliate}", "GSI1SK": f"MEMBER#{member_id}"}
 
 
 def member_shard(member_id: str) -> int:

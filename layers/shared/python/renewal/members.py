@@ -193,8 +193,6 @@ def _profile_record(member_id: str, body: MemberIn, version: int, created_at: st
         "created_at": created_at,
         "updated_at": clock.now_iso(),
     }
-    if body.affiliate:
-        record.update(keys.affiliate_members_index(body.affiliate, member_id))
     if body.credentials:
         record.update(keys.credential_holders_index(member_id))
     return record
