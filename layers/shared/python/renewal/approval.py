@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from renewal import audit, cec, clock, keys, notify, paging, standing, store
+from renewal import audit, cec, clock, keys, notices, paging, standing, store
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, ValidationFailed
 from renewal.forms import VERIFIED
@@ -190,14 +190,12 @@ def _participation_counted(submission: Mapping[str, Any], items: list[Mapping[st
 
 
 def _tell_member(member_id: str, submission: Mapping[str, Any]) -> None:
-    profile = store.get(keys.member_key(member_id), consistent=False) or {}
     lines = [f"- {a['title']} ({a['completed_on']}, {float(a['cec']):g} CEC): {a['status']}"
              + (f" ({a['note']})" if a.get("note") else "") for a in submission["activities"]]
     status = submission["status"].replace("_", " ")
-    notify.send_after_commit(
-        (profile.get("contact") or {}).get("email"),
-        f"Your CEC submission was {status}",
-        f"Dear {profile.get('first_name', '')},\n\nYour CEC submission {submission['submission_id']} for "
-        f"{submission['renewal_year']} was {status}.\n" + (f"Note: {submission.get('note')}\n" if submission.get(
-            "note") else "") + "\n".join(lines) + "\n\nThe credential renewal team",
+    note = f"Note: {submission['note']}\n" if submission.get("note") else ""
+    notices.tell_member(
+        member_id, f"Your CEC submission was {status}",
+        f"Your CEC submission {submission['submission_id']} for {submission['renewal_year']} was {status}.\n"
+        + note + "\n".join(lines),
     )

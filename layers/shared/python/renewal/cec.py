@@ -88,23 +88,28 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Minutes = Annotated[int, Field(ge=0, le=60 * 24 * 14)]
 
 
-class ActivityIn(Model):
-    """An activity as the member reports it on a CEC Reporting Form."""
+class ContactTime(Model):
+    """Minutes of a class or activity, breaks included in the contact time (see `credit`)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    contact_minutes: Minutes
+    break_minutes: Minutes = 0
+
+    @model_validator(mode="after")
+    def _breaks_within_contact(self) -> ContactTime:
+        if self.break_minutes > self.contact_minutes:
+            raise ValueError("break_minutes cannot exceed contact_minutes")
+        return self
+
+
+class ActivityIn(ContactTime):
+    """An activity as the member reports it on a CEC Reporting Form."""
 
     type: ActivityType
     title: Text
     provider: Text
     completed_on: dt.date
-    contact_minutes: Minutes
-    break_minutes: Minutes = 0
-
-    @model_validator(mode="after")
-    def _breaks_within_contact(self) -> ActivityIn:
-        if self.break_minutes > self.contact_minutes:
-            raise ValueError("break_minutes cannot exceed contact_minutes")
-        return self
 
 
 class Activity(Model):

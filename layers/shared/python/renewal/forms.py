@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from renewal import audit, cec, clock, documents, keys, notify, paging, store, uploads
+from renewal import audit, cec, clock, documents, keys, notices, paging, store, uploads
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from renewal.model import Model
@@ -163,8 +163,6 @@ def decide(principal: Principal, form_id: str, decision: Decision) -> Form:
 
 
 def _tell_member(member_id: str, form: dict[str, Any]) -> None:
-    profile = store.get(keys.member_key(member_id), consistent=False) or {}
-    email = (profile.get("contact") or {}).get("email")
     if form["status"] == VERIFIED:
         subject = "Your CEC Reporting Form was signed"
         text = (f"Your affiliate office verified and signed CEC form {form['form_id']} "
@@ -172,4 +170,4 @@ def _tell_member(member_id: str, form: dict[str, Any]) -> None:
     else:
         subject = "Your CEC Reporting Form was not signed"
         text = f"Your affiliate office did not sign CEC form {form['form_id']}. Reason: {form.get('note')}"
-    notify.send_after_commit(email, subject, f"Dear {profile.get('first_name', '')},\n\n{text}\n\nThe credential renewal team")
+    notices.tell_member(member_id, subject, text)

@@ -10,8 +10,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from renewal import keys
-from renewal import notify, store
+from renewal import keys, notify, store
 from renewal.invoices import amount_due
 
 logger = Logger()
@@ -56,7 +55,24 @@ def compose(kind: str, invoice: Mapping[str, Any], first_name: str) -> tuple[str
         LAPSED: f"Your renewal for {credentials} was not completed by {grace_ends} and has lapsed. "
                 f"A reinstatement fee applies; amount due: {money}.",
     }
-    return subjects[kind], f"Dear {first_name},\n\n{bodies[kind]}\n\nThe credential renewal team"
+    return subjects[kind], letter(first_name, bodies[kind])
+
+
+def letter(first_name: str, body: str) -> str:
+    """Every e-mail to a member: the greeting, the body, the signature."""
+    return f"Dear {first_name},\n\n{body}\n\nThe credential renewal team"
+
+
+def tell_member(member_id: str, subject: str, body: str) -> bool:
+    """An e-mail that follows a committed change (a decision, a receipt): sent to
+    the member's address on file; a failure is logged, never raised."""
+    try:
+        profile = store.get(keys.member_key(member_id), consistent=False) or {}
+    except Exception:
+        logger.exception("e-mail not sent: profile unreadable", extra={"member_id": member_id, "subject": subject})
+        return False
+    return notify.send_after_commit((profile.get("contact") or {}).get("email"), subject,
+                                    letter(profile.get("first_name", ""), body))
 
 
 def claim(invoice: Mapping[str, Any], kind: str) -> bool:

@@ -21,7 +21,7 @@ from aws_lambda_powertools import Logger
 from pydantic import ConfigDict, Field, StringConstraints
 from typing_extensions import Annotated
 
-from renewal import audit, clock, invoices, keys, notify, paging, store
+from renewal import audit, clock, invoices, keys, notices, paging, store
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from renewal.model import Model
@@ -266,15 +266,8 @@ def record_event_only(event_id: str) -> bool:
 
 def send_receipt(invoice: Mapping[str, Any], amount_cents: int) -> None:
     """After the write committed: a failure here never undoes the payment."""
-    try:
-        profile = store.get(keys.member_key(invoice["member_id"]), consistent=False) or {}
-        email = (profile.get("contact") or {}).get("email")
-        if email:
-            notify.send(email, f"Receipt: your {invoice['renewal_year']} credential renewal",
-                        f"Dear {profile.get('first_name', '')},\n\nWe received ${amount_cents / 100:,.2f} for invoice "
-                        f"{invoice['invoice_id']}. Thank you.\n\nThe credential renewal team")
-    except Exception:
-        logger.exception("receipt not sent", extra={"invoice_id": invoice.get("invoice_id")})
+    notices.tell_member(invoice["member_id"], f"Receipt: your {invoice['renewal_year']} credential renewal",
+                        f"We received ${amount_cents / 100:,.2f} for invoice {invoice['invoice_id']}. Thank you.")
 
 
 # ---------------------------------------------------------------- offline payments (staff)

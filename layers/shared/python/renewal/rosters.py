@@ -5,9 +5,7 @@ Posting the same roster again credits nobody twice: the credit's key is the clas
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
-
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import Field
 
 from renewal import audit, cec, clock, keys, store
 from renewal.auth import Principal
@@ -16,20 +14,10 @@ from renewal.members import OpaqueId
 from renewal.model import Model
 
 
-class Roster(Model):
-    model_config = ConfigDict(extra="forbid")
-
+class Roster(cec.ContactTime):
     title: cec.Text
     held_on: dt.date
-    contact_minutes: Annotated[int, Field(gt=0, le=60 * 24 * 14)]
-    break_minutes: Annotated[int, Field(ge=0, le=60 * 24 * 14)] = 0
     attendees: list[OpaqueId] = Field(min_length=1, max_length=1000)
-
-    @model_validator(mode="after")
-    def _breaks_within_contact(self) -> Roster:
-        if self.break_minutes > self.contact_minutes:
-            raise ValueError("break_minutes cannot exceed contact_minutes")
-        return self
 
 
 class RosterResult(Model):

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, StringConstraints
 
-from renewal import audit, clock, keys, notify, paging, standing, store, uploads
+from renewal import audit, clock, keys, notices, paging, standing, store, uploads
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, ValidationFailed
 from renewal.model import Model
@@ -305,12 +305,10 @@ def decide_request(principal: Principal, request_id: str, decision: RequestDecis
             updated["waiver_id"] = waiver_id(member_id, record["renewal_year"], record["type"])  # granted before
         store.update(keys.waiver_request_key(member_id, request_id), "SET waiver_id = :w",
                      values={":w": updated["waiver_id"]})
-    profile = store.get(keys.member_key(member_id), consistent=False) or {}
     label = record["type"].replace("_", " ")
-    notify.send_after_commit(
-        (profile.get("contact") or {}).get("email"),
-        f"Your {label} waiver request was {status}",
-        f"Dear {profile.get('first_name', '')},\n\nYour request for a {label} waiver for {record['renewal_year']} "
-        f"was {status}." + (f"\nNote: {decision.note}" if decision.note else "") + "\n\nThe credential renewal team",
+    notices.tell_member(
+        member_id, f"Your {label} waiver request was {status}",
+        f"Your request for a {label} waiver for {record['renewal_year']} was {status}."
+        + (f"\nNote: {decision.note}" if decision.note else ""),
     )
     return _request_view(updated)
