@@ -105,3 +105,22 @@ class Client:
 
     def member_token(self, member_id: str) -> str:
         return self.token(f"user-{member_id}", ["member"], member_id)
+
+
+def season_rule_set(year: int, **renewing: tuple[float, float, int]) -> dict[str, Any]:
+    """A calendar-year rule set for `year` (CECs earned in year - 1, due 1 January,
+    grace to 31 March), the credentials given as CODE=(cec_required,
+    in_network_min, fee_cents), plus CAMT, which never renews."""
+    credentials = {code: {"cec_required": cecs, "in_network_min": in_network, "fee_cents": fee,
+                          "renews_annually": True} for code, (cecs, in_network, fee) in renewing.items()}
+    credentials["CAMT"] = {"cec_required": 0, "in_network_min": 0, "fee_cents": 0, "renews_annually": False}
+    return {
+        "due_date": f"{year}-01-01",
+        "grace_ends": f"{year}-03-31",
+        "reinstatement_fee_cents": 5000,
+        "earning_window": {"start": f"{year - 1}-01-01", "end": f"{year - 1}-12-31"},
+        "participation_cap": 2,
+        "require_complete_submission": True,
+        "first_year_cec_waived": True,
+        "credentials": credentials,
+    }

@@ -10,25 +10,15 @@ import time
 
 import pytest
 
+from .stack import season_rule_set
+
 pytestmark = pytest.mark.xdist_group("e2e")
 
 YEAR = 2033  # a year no other e2e test uses: the session's stack is shared
 TODAY = f"{YEAR - 1}-12-15"
 MEMBER = "E2E-CEC-1"
 EMAIL = "e2e-cec-1@example.org"
-RULE_SET = {
-    "due_date": f"{YEAR}-01-01",
-    "grace_ends": f"{YEAR}-03-31",
-    "reinstatement_fee_cents": 5000,
-    "earning_window": {"start": f"{YEAR - 1}-01-01", "end": f"{YEAR - 1}-12-31"},
-    "participation_cap": 2,
-    "require_complete_submission": True,
-    "first_year_cec_waived": True,
-    "credentials": {
-        "CAM": {"cec_required": 8, "in_network_min": 5, "fee_cents": 17500, "renews_annually": True},
-        "CAMT": {"cec_required": 0, "in_network_min": 0, "fee_cents": 0, "renews_annually": False},
-    },
-}
+RULE_SET = season_rule_set(YEAR, CAM=(8, 5, 17500))
 
 
 def poll(fetch, done, timeout=20.0, what="condition"):

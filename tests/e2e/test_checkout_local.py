@@ -17,23 +17,15 @@ import pytest
 import requests
 import stripe
 
+from .stack import season_rule_set
+
 pytestmark = [
     pytest.mark.xdist_group("e2e"),
     pytest.mark.skipif(bool(os.environ.get("STRIPE_API_KEY")), reason="STRIPE_API_KEY set: the stack uses real Stripe"),
 ]
 
 YEAR = 2031  # a year no other e2e test uses: the session's stack is shared
-RULE_SET = {
-    "due_date": f"{YEAR}-01-01",
-    "grace_ends": f"{YEAR}-03-31",
-    "reinstatement_fee_cents": 5000,
-    "earning_window": {"start": f"{YEAR - 1}-01-01", "end": f"{YEAR - 1}-12-31"},
-    "participation_cap": 2,
-    "credentials": {
-        "CAM": {"cec_required": 6, "in_network_min": 4, "fee_cents": 17500, "renews_annually": True},
-        "CAMT": {"cec_required": 0, "in_network_min": 0, "fee_cents": 0, "renews_annually": False},
-    },
-}
+RULE_SET = season_rule_set(YEAR, CAM=(6, 4, 17500))
 
 
 class Forms(HTMLParser):

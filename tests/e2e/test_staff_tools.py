@@ -14,20 +14,12 @@ import pytest
 import requests
 from pypdf import PdfReader
 
+from .stack import season_rule_set
+
 pytestmark = pytest.mark.xdist_group("e2e")
 
 YEAR = 2035  # a year no other e2e test uses: the session's stack is shared
-RULE_SET = {
-    "due_date": f"{YEAR}-01-01",
-    "grace_ends": f"{YEAR}-03-31",
-    "reinstatement_fee_cents": 5000,
-    "earning_window": {"start": f"{YEAR - 1}-01-01", "end": f"{YEAR - 1}-12-31"},
-    "participation_cap": 2,
-    "credentials": {
-        "CAM": {"cec_required": 8, "in_network_min": 5, "fee_cents": 17500, "renews_annually": True},
-        "CAMT": {"cec_required": 0, "in_network_min": 0, "fee_cents": 0, "renews_annually": False},
-    },
-}
+RULE_SET = season_rule_set(YEAR, CAM=(8, 5, 17500))
 MIL, NEW, OPEN, REQ = "E2E-ST-MIL", "E2E-ST-NEW", "E2E-ST-OPEN", "E2E-ST-REQ"
 MEMBERS = {
     MIL: ("Mia", "Lopez", "2019-05-04"),     # military deployment: waived
