@@ -184,7 +184,8 @@ def run(iterations: int = 200, warmup: int = 10) -> list[dict[str, Any]]:
     from moto import mock_aws
 
     with mock_aws():
-        from renewal import clock, store
+        from renewal import clock
+        from renewal.adapters import store
 
         # Hook the default session (clients made from it later inherit the hook),
         # then the store's own client however the store makes it; a call is

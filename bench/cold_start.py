@@ -51,7 +51,7 @@ else:
 elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
 modules = len(sys.modules) - before
 # Then what the first DynamoDB request will add: the store's client, created lazily.
-store = sys.modules.get("renewal.store")
+store = sys.modules.get("renewal.adapters.store")
 client_started = time.perf_counter()
 if mode != "baseline" and hasattr(store, "client"):
     store.client()
@@ -146,7 +146,7 @@ def run(runs: int = 7, warmup: int = 1) -> list[dict[str, Any]]:
                 "goal": GOAL_RATIO,
                 "pass": ratio <= GOAL_RATIO,
                 # Informational: the import plus the DynamoDB client its first request
-                # creates (renewal.store.client), the like-for-like cost of the baseline.
+                # creates (renewal.adapters.store.client), the like-for-like cost of the baseline.
                 "with_client_median_ms": (round(statistics.median(per["with_client"]) * 1000, 1)
                                           if per["with_client"] else None),
                 "with_client_ratio": (round(statistics.median(per["with_client"]) / baseline_median, 2)

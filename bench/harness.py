@@ -54,7 +54,7 @@ class AwsCallCounter:
     once per API call (retries happen below them, per HTTP attempt), so the
     count is what the code asked AWS for. A client copies its session's event
     handlers when it is created: attach to the session *before* the code under
-    test creates its client (for renewal.store: `store.reset()`, attach, then
+    test creates its client (for renewal.adapters.store: `store.reset()`, attach, then
     let the store create its client lazily), or attach to a client directly.
     """
 

@@ -35,7 +35,8 @@ MIX = (
 
 
 def _seed(client: Any, members: int) -> None:
-    from renewal import keys, store
+    from renewal import keys
+    from renewal.adapters import store
     from renewal.rules import RuleSet
 
     from bench.api_calls import RULE_SET
@@ -63,7 +64,8 @@ def _seed(client: Any, members: int) -> None:
 def _drain(sqs: Any, queue_url: str, queue_arn: str, handler: Any, function: Any, run_id: str) -> int:
     from local.apigw import LambdaContext
     from local.sqs import records_to_delete, sqs_event
-    from renewal import keys, store
+    from renewal import keys
+    from renewal.adapters import store
 
     (source,) = function.sqs_sources
     invocations = 0
@@ -82,7 +84,7 @@ def _drain(sqs: Any, queue_url: str, queue_arn: str, handler: Any, function: Any
 
 def _bare_puts(client: Any, count: int) -> float:
     """Puts per second of conditional PutItem calls of an invoice's size, on the same backend."""
-    from renewal import store
+    from renewal.adapters import store
 
     item = {"status": "open", "currency": "usd", "total_cents": 30000, "amount_paid_cents": 0,
             "lines": [{"code": "CAM", "description": "CAM renewal 2027", "amount_cents": 17500},
@@ -110,7 +112,8 @@ def run(members: int | None = None) -> dict[str, Any]:
 
     with mock_aws():
         from local.apigw import load_handler
-        from renewal import auth, invoice_runs, keys, notify, queue, store
+        from renewal import auth, invoice_runs, keys
+        from renewal.adapters import notify, queue, store
 
         for adapter in (store, queue, notify):
             adapter.reset()

@@ -21,7 +21,8 @@ YEAR = 2027
 
 
 def _seed(count: int) -> list[dict[str, Any]]:
-    from renewal import invoice_runs, invoicing, keys, store
+    from renewal import invoice_runs, invoicing, keys
+    from renewal.adapters import store
     from renewal.rules import RuleSet
 
     from bench.api_calls import RULE_SET
@@ -65,7 +66,8 @@ def run(iterations: int = 200) -> list[dict[str, Any]]:
 
     with mock_aws():
         from local import apigw
-        from renewal import clock, notify, store, stripe_gateway
+        from renewal import clock
+        from renewal.adapters import notify, store, stripe_gateway
 
         for adapter in (store, notify):
             adapter.reset()

@@ -12,7 +12,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from renewal import payments, stripe_gateway, webhooks
+from renewal import payments, webhooks
+from renewal.adapters import stripe_gateway
 from renewal.api import create_app, handle, raw_body
 from renewal.errors import MalformedRequest
 

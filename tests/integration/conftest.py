@@ -21,7 +21,7 @@ BUCKET = "renewal-documents-test"
 
 
 def _reset_adapters() -> None:
-    from renewal import documents, notify, queue, store
+    from renewal.adapters import documents, notify, queue, store
 
     for adapter in (store, queue, notify, documents):
         adapter.reset()
@@ -183,7 +183,7 @@ class _Serialized:
 @pytest.fixture
 def serialized_calls(aws: Any) -> Iterator[None]:
     """Lets threads race through the domain code against one moto backend."""
-    from renewal import queue, store
+    from renewal.adapters import queue, store
 
     originals = {adapter: adapter.client for adapter in (store, queue)}
     for adapter, factory in originals.items():

@@ -13,7 +13,8 @@ import boto3
 import pytest
 
 from local import apigw, template
-from renewal import approval, clock, errors, keys, queue, store
+from renewal import approval, clock, errors, keys
+from renewal.adapters import queue, store
 from renewal.auth import Principal
 from tests.integration.conftest import QUEUES, STAFF, drain, member_claims, sent_emails
 from tests.integration.payloads import ANA, RULE_SET_2027, fresh

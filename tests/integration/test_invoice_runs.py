@@ -8,7 +8,8 @@ import traceback
 import boto3
 import pytest
 
-from renewal import clock, invoice_runs, keys, queue, store
+from renewal import clock, invoice_runs, keys
+from renewal.adapters import queue, store
 from tests.integration.conftest import QUEUES, STAFF, drain, member_claims, sent_emails
 from tests.integration.payloads import ANA, RULE_SET_2027, fresh
 

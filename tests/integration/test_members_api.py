@@ -5,7 +5,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from renewal import keys, store
+from renewal import keys
+from renewal.adapters import store
 from tests.integration.conftest import STAFF, member_claims
 from tests.integration.payloads import ANA, fresh
 

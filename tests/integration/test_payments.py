@@ -299,7 +299,7 @@ class FakeGateway:
 
 @pytest.fixture
 def gateway(monkeypatch):
-    from renewal import stripe_gateway
+    from renewal.adapters import stripe_gateway
 
     fake = FakeGateway()
     monkeypatch.setattr(stripe_gateway, "create_checkout_session", fake.create_checkout_session)

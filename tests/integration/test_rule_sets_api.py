@@ -2,7 +2,8 @@
 
 import boto3
 
-from renewal import keys, store
+from renewal import keys
+from renewal.adapters import store
 from tests.integration.conftest import STAFF, TABLE, member_claims
 from tests.integration.payloads import RULE_SET_2027, fresh
 

@@ -14,7 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from renewal import audit, cec, clock, keys, notices, paging, standing, store
+from renewal import audit, cec, clock, keys, notices, paging, standing
+from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, ValidationFailed
 from renewal.forms import VERIFIED

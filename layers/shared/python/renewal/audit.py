@@ -11,7 +11,8 @@ from typing import Any
 
 
 
-from renewal import clock, keys, store
+from renewal import clock, keys
+from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.model import Model
 

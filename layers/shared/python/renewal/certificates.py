@@ -10,7 +10,8 @@ from typing import Any
 
 
 
-from renewal import clock, keys, pdf, standing, store
+from renewal import clock, keys, pdf, standing
+from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.credentials import CredentialCode
 from renewal.errors import Conflict, NotFound

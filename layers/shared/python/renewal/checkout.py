@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, Field
 
-from renewal import config, invoices, keys, store
+from renewal import config, invoices, keys
+from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.errors import Conflict, ValidationFailed
 from renewal.model import Model
@@ -57,7 +58,7 @@ def start_checkout(principal: Principal, invoice_id: str, request: CheckoutReque
     success_url = _return_url(request.success_url, f"/renewal/paid?invoice_id={invoice_id}", "success_url")
     cancel_url = _return_url(request.cancel_url, f"/renewal?invoice_id={invoice_id}", "cancel_url")
     profile = store.get(keys.member_key(member_id), consistent=False) or {}
-    from renewal import stripe_gateway  # heavy: loaded only by the function that takes payments
+    from renewal.adapters import stripe_gateway  # heavy: loaded only by the function that takes payments
 
     # The same invoice, amount and return addresses give the same session: a double
     # click or a retried request never opens a second payment.

@@ -14,7 +14,8 @@ from typing import Any
 
 
 
-from renewal import clock, invoicing, keys, notices, standing, store
+from renewal import clock, invoicing, keys, notices, standing
+from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.model import Model
 from renewal.rules import RuleSet

@@ -9,7 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from renewal import audit, cec, clock, documents, keys, notices, paging, store, uploads
+from renewal import audit, cec, clock, keys, notices, paging, uploads
+from renewal.adapters import documents, store
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from renewal.model import Model

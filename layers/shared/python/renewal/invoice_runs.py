@@ -20,7 +20,8 @@ from typing import Any, Literal
 from aws_lambda_powertools import Logger
 
 
-from renewal import audit, clock, config, invoicing, keys, notices, queue, standing, store
+from renewal import audit, clock, config, invoicing, keys, notices, standing
+from renewal.adapters import queue, store
 from renewal.auth import Principal
 from renewal.errors import NotFound, RuleViolation
 from renewal.model import Model

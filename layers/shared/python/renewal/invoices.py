@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 
 
-from renewal import keys, store
+from renewal import keys
+from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.errors import NotFound
 from renewal.invoicing import InvoiceLine

@@ -18,7 +18,8 @@ from pydantic import (
     model_validator,
 )
 
-from renewal import audit, clock, keys, standing, store
+from renewal import audit, clock, keys, standing
+from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.credentials import CredentialCode, normalize_code
 from renewal.errors import Conflict, NotFound, ValidationFailed

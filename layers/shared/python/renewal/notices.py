@@ -10,7 +10,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from renewal import keys, notify, store
+from renewal import keys
+from renewal.adapters import notify, store
 from renewal.invoices import amount_due
 
 logger = Logger()

@@ -34,7 +34,7 @@ def decode(token: str | None) -> dict[str, Any] | None:
 
 def page(partition: str, *, limit: int, next_token: str | None, **query: Any) -> tuple[list[dict[str, Any]], str | None]:
     """One page of a partition (`index=`, `sk_prefix=` as store.query_partition) and the token of the next."""
-    from renewal import store
+    from renewal.adapters import store
 
     items, last = store.query_partition(partition, limit=limit, start_key=decode(next_token), **query)
     return items, encode(last)

@@ -21,7 +21,8 @@ from aws_lambda_powertools import Logger
 from pydantic import ConfigDict, Field, StringConstraints
 from typing_extensions import Annotated
 
-from renewal import audit, clock, invoices, keys, notices, paging, store
+from renewal import audit, clock, invoices, keys, notices, paging
+from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from renewal.model import Model

@@ -12,7 +12,8 @@ from typing import Any
 
 
 
-from renewal import clock, invoices, keys, paging, standing, store
+from renewal import clock, invoices, keys, paging, standing
+from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.model import Model
 from renewal.rules import require_rule_set

@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from pydantic import Field
 
-from renewal import audit, cec, clock, keys, store
+from renewal import audit, cec, clock, keys
+from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.errors import RuleViolation, ValidationFailed
 from renewal.members import OpaqueId

@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field, NonNegativeInt, model_validator
 
-from renewal import audit, clock, keys, store
+from renewal import audit, clock, keys
+from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.credentials import CredentialCode, normalize_code
 from renewal.errors import Conflict, NotFound, ValidationFailed

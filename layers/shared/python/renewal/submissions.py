@@ -16,7 +16,8 @@ from typing import Any, Literal
 from aws_lambda_powertools import Logger
 from pydantic import ConfigDict, Field
 
-from renewal import cec, clock, config, invoicing, keys, queue, standing, store
+from renewal import cec, clock, config, invoicing, keys, standing
+from renewal.adapters import queue, store
 from renewal.auth import Principal
 from renewal.errors import NotFound, RuleViolation
 from renewal.forms import VERIFIED
@@ -63,7 +64,7 @@ def view(record: dict[str, Any], *, with_links: bool = False) -> Submission:
         activities=[cec.activity_view(a) for a in record["activities"]],
     )
     if with_links and record.get("documents"):
-        from renewal import documents
+        from renewal.adapters import documents
 
         submission.document_urls = [documents.link(d["object_key"]) for d in record["documents"]]
     return submission

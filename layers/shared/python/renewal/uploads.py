@@ -9,7 +9,8 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from renewal import clock, config, documents, keys, store
+from renewal import clock, config, keys
+from renewal.adapters import documents, store
 from renewal.auth import Principal
 from renewal.errors import ValidationFailed
 from renewal.model import Model

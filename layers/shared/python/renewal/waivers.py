@@ -17,7 +17,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, StringConstraints
 
-from renewal import audit, clock, keys, notices, paging, standing, store, uploads
+from renewal import audit, clock, keys, notices, paging, standing, uploads
+from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, ValidationFailed
 from renewal.model import Model
@@ -242,7 +243,7 @@ class RequestDecision(Model):
 def _request_view(record: dict[str, Any], *, with_link: bool = False) -> WaiverRequest:
     request = WaiverRequest(**{n: record.get(n) for n in WaiverRequest.model_fields if n in record})
     if with_link and record.get("document"):
-        from renewal import documents
+        from renewal.adapters import documents
 
         request.document_url = documents.link(record["document"]["object_key"])
     return request
