@@ -22,6 +22,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path as PathParam
 from renewal import certificates, clock, config
 from renewal.api import create_app, handle
 from renewal.errors import NotFound
+from renewal.telemetry import metrics
 
 logger = Logger()
 app = create_app()
@@ -71,6 +72,7 @@ def swagger():
     return Response(status_code=200, content_type="text/html", body=html)
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return handle(app, event, context)
