@@ -56,6 +56,3 @@ def test_an_invoice_run_without_a_rule_set_ends_failed_and_alarmed(client: Clien
     assert alarms["DeadLetterAlarm"]["state"] == "ALARM"
     # Read and recorded: nothing waits in the dead-letter queue itself.
     assert alarms["ScheduledRunDLQAlarm"]["state"] == "OK"
-
-    # Firing it again is the same failure, recorded once.
-    assert client.request("POST", "/_local/schedules/AnnualInvoiceRun").status_code == 500
