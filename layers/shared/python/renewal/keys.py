@@ -226,8 +226,11 @@ def waiver_key(member_id: str, renewal_year: int, waiver_type: str) -> dict[str,
     return {PK: member_pk(member_id), SK: f"{WAIVER_PREFIX}{renewal_year}#{waiver_type}"}
 
 
+WAIVER_REQUEST_PREFIX = "WAIVER_REQUEST#"
+
+
 def waiver_request_key(member_id: str, request_id: str) -> dict[str, str]:
-    return {PK: member_pk(member_id), SK: f"WAIVER_REQUEST#{request_id}"}
+    return {PK: member_pk(member_id), SK: f"{WAIVER_REQUEST_PREFIX}{request_id}"}
 
 
 def waiver_requests_index(status: str, created_at: str, request_id: str) -> dict[str, str]:
