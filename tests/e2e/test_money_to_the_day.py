@@ -18,7 +18,7 @@ pytestmark = [
     pytest.mark.skipif(bool(os.environ.get("STRIPE_API_KEY")), reason="STRIPE_API_KEY set: the stack uses real Stripe"),
 ]
 
-YEAR = 2033  # a year no other e2e test uses: the session's stack is shared
+YEAR = 2043  # a year no other e2e test uses: the session's stack is shared
 CAM, FEE = 17500, 5000
 
 
