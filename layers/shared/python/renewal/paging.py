@@ -36,7 +36,13 @@ def page(partition: str, *, limit: int, next_token: str | None, **query: Any) ->
     """One page of a partition (`index=`, `sk_prefix=` as store.query_partition) and the token of the next."""
     from renewal.adapters import store
 
-    items, last = store.query_partition(partition, limit=limit, start_key=decode(next_token), **query)
+    start = decode(next_token)
+    index = query.get("index")
+    pk_name, sk_name = (f"{index}PK", f"{index}SK") if index else ("PK", "SK")
+    if start and (start.get(pk_name) != partition or not start.get(sk_name, "").startswith(query.get("sk_prefix") or "")):
+        # A token from another list (or another query) would make DynamoDB refuse the call.
+        raise ValidationFailed("next_token belongs to another list or query.", details=[{"field": "next_token"}])
+    items, last = store.query_partition(partition, limit=limit, start_key=start, **query)
     return items, encode(last)
 
 
