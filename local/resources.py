@@ -140,6 +140,9 @@ class LocalNames:
             return "" if chosen == {"Ref": "AWS::NoValue"} or chosen is None else chosen
         if key in ("Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or", "Condition"):
             return self._truth(value)
+        if key == "Fn::Split":
+            separator, text = arg
+            return str(self._scalar(self.resolve(text))).split(separator)
         if key.startswith("Fn::"):
             return ""  # other intrinsics: not needed locally
         return {key: self.resolve(arg)}
