@@ -29,9 +29,12 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=10, help="untimed requests per operation first (default 10)")
     parser.add_argument("--cold-runs", type=int, default=int(os.environ.get("BENCH_COLD_RUNS", "7")),
                         help="fresh interpreters per function and per baseline (default 7)")
-    parser.add_argument("--only", choices=("api", "cold", "payments", "invoice-run"), help="run one part only")
+    parser.add_argument("--only", choices=("api", "cold", "payments", "invoice-run"),
+                        help="run one part only (invoice-run includes sending its notices)")
     parser.add_argument("--members", type=int, default=int(os.environ.get("BENCH_MEMBERS", "10000")),
                         help="members in the invoice-run benchmark (default 10,000)")
+    parser.add_argument("--email-rate", type=float, default=float(os.environ.get("BENCH_EMAIL_RATE", "100")),
+                        help="e-mails a second the invoice run's notices are sent at (default 100; 0: not sent)")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/results.json")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a goal fails")
     return parser.parse_args(argv)
@@ -61,6 +64,14 @@ def goals(operations: list[dict[str, Any]], cold: list[dict[str, Any]], money: l
     if invoice_run:
         found.append({"goal": "invoice run: at most 2 DynamoDB calls per member, run completed",
                       "measured": invoice_run["dynamodb_calls_per_member"], "pass": invoice_run["pass"]})
+    notices = (invoice_run or {}).get("notices")
+    if notices:
+        found.append({"goal": f"the run's notices: each sent once, none lost, at most "
+                              f"{notices['rate_set_per_second']:g}/s (faults injected)",
+                      "measured": f"{notices['sent']} sent, {notices['lost']} lost, {notices['sent_twice']} twice, "
+                                  f"{notices['rate_measured_per_second']}/s, busiest second "
+                                  f"{notices['most_sends_in_one_second']}",
+                      "pass": notices["pass"]})
     by_name = {row["operation"]: row for row in operations}
     if "GET /me" in by_name:
         me = by_name["GET /me"]
@@ -113,7 +124,7 @@ def main(argv: list[str]) -> int:
         from bench import invoice_run as invoice_run_bench
 
         print(f"invoice run: {args.members} members, in process on moto ...", flush=True)
-        invoice_run = invoice_run_bench.run(members=args.members)
+        invoice_run = invoice_run_bench.run(members=args.members, email_rate=args.email_rate)
 
     if operations:
         print("\nAWS calls and latency per operation (in process, moto; latency includes moto)\n")
@@ -152,6 +163,13 @@ def main(argv: list[str]) -> int:
               f"other AWS calls: {_calls(r['other_aws_calls'])}")
         print(f"  bare conditional PutItem on the same backend: {r['bare_conditional_puts_per_second']}/s; "
               f"run / bare = {r['ratio_to_bare_puts']}")
+        n = r.get("notices")
+        if n:
+            print(f"\nNotices: {n['notices_expected']} invoices, {n['queued_by_the_pipe']} queued by the outbox pipe, "
+                  f"{n['sent']} sent in {n['seconds']} s by {n['senders']} senders at {n['rate_set_per_second']:g}/s "
+                  f"set: {n['rate_measured_per_second']}/s measured, busiest second {n['most_sends_in_one_second']}")
+            print(f"  faults: {n['faults']}; lost {n['lost']}, sent twice {n['sent_twice']}, "
+                  f"dead-lettered {n['dead_lettered']}")
     checked = goals(operations, cold, money, invoice_run)
     print("\nGoals")
     for goal in checked:

@@ -7,7 +7,8 @@ events of the template's batch size, until the run reads `completed`. It
 reports members per second, DynamoDB calls per member (goal: at most 2), and
 in the same process and backend the throughput of bare conditional PutItem
 calls of invoice-sized items, with the ratio of the two (how close the run
-comes to the backend's own write speed).
+comes to the backend's own write speed). With an e-mail rate, the run's
+notices are then sent through the outbox at that rate (notice_delivery.py).
 """
 
 from __future__ import annotations
@@ -99,13 +100,14 @@ def _bare_puts(client: Any, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
-def run(members: int | None = None) -> dict[str, Any]:
+def run(members: int | None = None, email_rate: float | None = None) -> dict[str, Any]:
     from local import template
 
     members = members or int(os.environ.get("BENCH_MEMBERS", "10000"))
     function = template.functions()["InvoiceGenerationFunction"]
     env = harness.template_environment(function, table_name=TABLE)
-    harness.prepare_process({**env, "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "ERROR"})
+    harness.prepare_process({**env, "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "ERROR",
+                             "POWERTOOLS_METRICS_DISABLED": "true"})
 
     import boto3
     from moto import mock_aws
@@ -126,6 +128,13 @@ def run(members: int | None = None) -> dict[str, Any]:
             "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"})})["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         os.environ["INVOICE_JOB_QUEUE_URL"] = queue_url
+        email_dlq = sqs.create_queue(QueueName="EmailDLQ")["QueueUrl"]
+        email_dlq_arn = sqs.get_queue_attributes(QueueUrl=email_dlq, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"]
+        email_queue = sqs.create_queue(QueueName="EmailQueue", Attributes={
+            "VisibilityTimeout": "360",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": email_dlq_arn, "maxReceiveCount": "5"})})["QueueUrl"]
+        os.environ["EMAIL_QUEUE_URL"] = email_queue
         boto3.client("ses").verify_email_identity(EmailAddress=os.environ.get("SENDER_EMAIL", "renewals@example.org"))
         print(f"  seeding {members} members ...", flush=True)
         _seed(dynamodb, members)
@@ -144,6 +153,15 @@ def run(members: int | None = None) -> dict[str, Any]:
         result = store.get(keys.run_key(run_id))
         dynamodb_calls = {k: v for k, v in sample.calls.items() if k.startswith("DynamoDB.")}
         per_member = sum(dynamodb_calls.values()) / members
+        notices = None
+        if email_rate:
+            invoiced = {i["member_id"] for i in store.batch_get(
+                [keys.invoice_key(RENEWAL_YEAR, f"M-{n:06d}") for n in range(members)])}
+            print(f"  sending {len(invoiced)} notices at {email_rate:g}/s with faults ...", flush=True)
+            from bench import notice_delivery
+
+            notices = notice_delivery.deliver(TABLE, {"EmailQueue": email_queue, "EmailDLQ": email_dlq},
+                                              {m: f"m{int(m[2:])}@example.org" for m in invoiced}, email_rate)
         print("  bare conditional puts ...", flush=True)
         bare = _bare_puts(dynamodb, min(2000, members))
         for adapter in (store, queue, notify):
@@ -163,4 +181,5 @@ def run(members: int | None = None) -> dict[str, Any]:
         "ratio_to_bare_puts": round(rate / bare, 3),
         "goal_calls_per_member": 2,
         "pass": per_member <= 2 and result["status"] == "completed",
+        "notices": notices,
     }

@@ -79,6 +79,11 @@ QUEUE_BODIES: dict[str, dict[str, Any]] = {
     },
     "ScheduledRunDLQ": {"annual-invoice-run": {"job": "annual_invoice_run", "scheduled_time": "2026-10-01T08:00:00Z"}},
     "CecSubmissionDLQ": {"submission": {"member_id": "M-1001", "submission_id": "S-M-1001-0001"}},
+    # What the outbox pipe puts on the queue for a new MAIL# item (its input template).
+    "EmailQueue": {"invoice-issued": {"kind": "email", "pk": "MAIL#NOTICE-2027-invoice_issued-M-1001"},
+                   "throttled-again": {"kind": "email", "pk": "MAIL#NOTICE-2027-invoice_issued-M-1001",
+                                       "attempt": 2}},
+    "EmailDLQ": {"email": {"kind": "email", "pk": "MAIL#NOTICE-2027-invoice_issued-M-1001"}},
 }
 # When the sample schedules fired (EventBridge Scheduler fills <aws.scheduler.scheduled-time> in).
 SCHEDULED_TIME = "2026-10-01T08:00:00Z"

@@ -7,6 +7,7 @@ functions of template.yaml behind an emulated HTTP API, on moto, in one process.
   auth       the JWT authorizer and local tokens       cors   the HttpApi's CORS configuration
   invoke     runs a function like one warm Lambda instance
   sqs        SQS event sources (batches, partial failures, DLQ)   schedules  ScheduleV2 events on demand
+  pipes      the table's stream to a queue (the e-mail outbox pipe: filter, input template)
   helpers    /_local/* (token, clock, schedules, outbox)           outbox     e-mails sent through SES
   state      what survives a restart (table, documents, outbox, clock)   seed   the demo data set (seed/demo.json)
   stripe     Stripe's API for the SDK, the checkout page, signed webhook events (without STRIPE_API_KEY)

@@ -24,7 +24,8 @@ USER_POOL_CLIENT_ID = "local-client"
 # (StripeSecretKey=... or STRIPE_SECRET_KEY=...). API.md names these two.
 PARAMETER_ENV_ALIASES = {"StripeSecretKey": ("STRIPE_API_KEY",), "StripeWebhookSecret": ("STRIPE_WEBHOOK_SECRET",)}
 # Local defaults where the template's default would leave a feature unusable.
-LOCAL_PARAMETER_DEFAULTS = {"StripeWebhookSecret": "whsec_local_development_secret"}
+# E-mails go out at 20 a second locally (moto's SES has no quota), not the SES sandbox's 1.
+LOCAL_PARAMETER_DEFAULTS = {"StripeWebhookSecret": "whsec_local_development_secret", "EmailSendRate": 20}
 # The SES identity the stack verifies so handlers may send from it.
 SENDER_PARAMETER = "SenderEmail"
 

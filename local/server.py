@@ -25,7 +25,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from local import alarms, auth, oidc, outbox, resources, seed, sqs, state, template
+from local import alarms, auth, oidc, outbox, pipes, resources, seed, sqs, state, template
 from local import stripe as local_stripe
 from local.cors import Cors
 from local.gateway import Gateway
@@ -160,6 +160,8 @@ class LocalStack:
         self.ready.set()
         self.pollers = sqs.start_pollers(session.client("sqs"), self.invoker, self.names.queue_url,
                                          self.names.queue_arn, self.snapshots.changed)
+        self.pipes = pipes.PipePoller(pipes.stream_pipes(self.names.table_name, self.names.queue_url, session))
+        self.pipes.start()
         self.snapshots.start()
 
     def _dead_letter(self, target: Any, event: Any, error: str) -> str:
@@ -200,6 +202,7 @@ class LocalStack:
         for poller in self.pollers:
             poller.stopping.set()  # they finish their current long poll while the HTTP server shuts down
         self.http.shutdown()  # no new requests; the ones in flight finish
+        self.pipes.stop()
         sqs.stop_pollers(self.pollers)
         self.snapshots.stop()
         self.snapshots.save()

@@ -57,6 +57,8 @@ def table_definition() -> tuple[str, dict[str, Any]]:
     }
     if props.get("GlobalSecondaryIndexes"):
         args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if props.get("StreamSpecification"):
+        args["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
     return logical_id, args
 
 

@@ -20,3 +20,13 @@ os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "CredentialRenewal")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "credential-renewal")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+
+def pytest_configure(config) -> None:
+    # Most invocations publish no business metric (a GET, a duplicate message);
+    # Powertools warns at each. renewal.telemetry silences it in the functions,
+    # but pytest resets warning filters around every test, so it is said here too.
+    config.addinivalue_line("filterwarnings", f"ignore:{NO_METRICS_WARNING}:UserWarning")
+
+
+NO_METRICS_WARNING = "No application metrics to publish"

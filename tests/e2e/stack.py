@@ -100,6 +100,16 @@ class Client:
         assert response.status_code == 200, response.text
         return response.json()["access_token"]
 
+    def mail(self, wanted: Any = lambda mails: bool(mails), timeout: float = 20.0) -> list[dict[str, Any]]:
+        """The e-mails sent so far (newest first), once `wanted(mails)` holds: e-mail
+        leaves through the outbox, the queue and the sender, a moment after the change."""
+        deadline = time.monotonic() + timeout
+        while True:
+            mails = self.request("GET", "/_local/outbox").json()["items"]
+            if wanted(mails) or time.monotonic() > deadline:
+                return mails
+            time.sleep(0.2)
+
     def staff_token(self) -> str:
         return self.token("staff-e2e", ["naaei"])
 

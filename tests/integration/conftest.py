@@ -15,16 +15,19 @@ import pytest
 from moto import mock_aws
 
 from local import apigw, template
+from local.pipes import stream_pipes
 
 TABLE = "renewal-test"
 BUCKET = "renewal-documents-test"
 
 
 def _reset_adapters() -> None:
+    from renewal import emails
     from renewal.adapters import documents, notify, queue, store
 
     for adapter in (store, queue, notify, documents):
         adapter.reset()
+    emails._pace = None
 
 
 @pytest.fixture
@@ -49,9 +52,14 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             QUEUES[name] = url
         monkeypatch.setenv("INVOICE_JOB_QUEUE_URL", QUEUES["InvoiceJobQueue"])
         monkeypatch.setenv("CEC_SUBMISSION_QUEUE_URL", QUEUES["CecSubmissionQueue"])
+        monkeypatch.setenv("EMAIL_QUEUE_URL", QUEUES["EmailQueue"])
+        # The sender's pace is tested on its own (tests/unit/test_email_pace.py); here it does not wait.
+        monkeypatch.setenv("EMAIL_SEND_RATE", "100000")
         monkeypatch.setenv("DOCUMENTS_BUCKET", BUCKET)
         boto3.client("s3").create_bucket(Bucket=BUCKET)
         boto3.client("ses").verify_email_identity(EmailAddress="renewals@example.org")
+        global OUTBOX_PIPE
+        (OUTBOX_PIPE,) = stream_pipes(TABLE, lambda logical_id: QUEUES[logical_id], boto3)
         yield client
         _reset_adapters()
 
@@ -96,7 +104,19 @@ def drain(queue: str, function_id: str, *, rounds: int = 200, visibility: int = 
 FAILURES: list[str] = []
 
 
+OUTBOX_PIPE: Any = None
+
+
+def send_outbox() -> int:
+    """What AWS does on its own after a write: the outbox pipe hands the new e-mails
+    to the e-mail queue, and the e-mail sender sends them. Returns the messages delivered."""
+    OUTBOX_PIPE.pump()
+    return drain("EmailQueue", "EmailSenderFunction")
+
+
 def sent_emails() -> list[dict[str, Any]]:
+    """Every e-mail SES accepted, once the outbox has been sent."""
+    send_outbox()
     from moto.backends import get_backend
 
     backend = get_backend("ses")["123456789012"]["us-east-1"]

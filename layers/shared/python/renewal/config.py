@@ -28,6 +28,28 @@ def sender_email() -> str:
     return os.environ.get("SENDER_EMAIL", "renewals@example.org")
 
 
+def email_queue_url() -> str:
+    return os.environ.get("EMAIL_QUEUE_URL", "")
+
+
+def email_send_rate() -> float:
+    """E-mails per second for the whole stack: SES's maximum send rate for the
+    account (1 in the SES sandbox), less what Cognito's own mail needs."""
+    return float(os.environ.get("EMAIL_SEND_RATE", "1"))
+
+
+def email_senders() -> int:
+    """How many e-mail senders run at once (the sender's reserved concurrency):
+    each takes its share of the rate."""
+    return int(os.environ.get("EMAIL_SENDERS", "1"))
+
+
+def ses_configuration_set() -> str:
+    """The SES configuration set e-mails are sent with (suppression of bounced and
+    complaining addresses, reputation metrics); empty locally."""
+    return os.environ.get("SES_CONFIGURATION_SET", "")
+
+
 def stripe_api_key() -> str:
     return os.environ.get("STRIPE_API_KEY", "")
 

@@ -39,11 +39,18 @@ def _invoice_runs(function: str) -> Callable[[Mapping[str, Any], str], None]:
     return call
 
 
+def _emails(body: Mapping[str, Any], error: str) -> None:
+    from renewal import emails
+
+    emails.dead_lettered(body, error)
+
+
 # kind -> what to tell its owner. A kind not listed is recorded and counted only.
 OWNERS: dict[str, Callable[[Mapping[str, Any], str], None]] = {
     "annual_invoice_run": _invoice_runs("start_dead_lettered"),
     "shard": _invoice_runs("job_dead_lettered"),
     "members": _invoice_runs("job_dead_lettered"),
+    "email": _emails,
 }
 
 # kind -> the queue (its URL setting) a replay sends the message back to.
@@ -51,6 +58,7 @@ REPLAY_QUEUES: dict[str, Callable[[], str]] = {
     "shard": config.invoice_job_queue_url,
     "members": config.invoice_job_queue_url,
     "cec_submission": config.cec_submission_queue_url,
+    "email": config.email_queue_url,
 }
 
 

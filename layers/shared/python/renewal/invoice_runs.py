@@ -254,12 +254,14 @@ def _invoice_batch(run_id: str, renewal_year: int, batch_id: str, member_ids: Se
         counts[outcome] += 1
         if invoice is not None and profile is not None:
             issued.append((invoice, profile))
+    # The notices go to the outbox before the batch counts: a delivery cut short
+    # after writing invoices comes again, finds this run's invoices and writes
+    # their e-mails then (each once: a notice's e-mail has an id of its own).
+    notices.deliver_all(notices.INVOICE_ISSUED, issued)
     counted = _count_batch(run_id, batch_id, counts)
     if counted is None:
         return
     telemetry.count(telemetry.INVOICES_CREATED, counts["invoices_created"])
-    for invoice, profile in issued:
-        notices.deliver(notices.INVOICE_ISSUED, invoice, profile)
     _finish_if_done(counted)
 
 
@@ -291,7 +293,7 @@ def _invoice_member(run_id: str, rule_set: RuleSet, profile: Mapping[str, Any] |
     except store.ConditionFailed as lost:
         # Written by an earlier delivery of this same batch: still this run's invoice.
         if lost.old and lost.old.get("run_id") == run_id:
-            # Its e-mail was not sent either: that happens only after the batch is counted.
+            # Its e-mail may not be in the outbox yet: the batch writes it before counting.
             return "invoices_created", lost.old
         return "already_invoiced", None
     return "invoices_created", record
@@ -330,7 +332,7 @@ def invoice_record(run_id: str, rule_set: RuleSet, profile: Mapping[str, Any],
             "reminder_days_before_due": rule_set.reminder_days_before_due,
         },
         "name": f"{profile.get('first_name', '')} {profile.get('last_name', '')}".strip(),
-        # Claimed with the invoice itself; the e-mail follows once the batch is counted.
+        # Claimed with the invoice itself; the e-mail is written before the batch counts.
         "notices": {notices.INVOICE_ISSUED},
     }
 

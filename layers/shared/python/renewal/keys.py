@@ -12,6 +12,7 @@ Item keys (PK / SK):
   PAYMENT#{id}        PAYMENT              a payment (card: the PaymentIntent; offline: staff reference) (GSI1 ATTENTION#PAYMENTS while it needs a person)
   STRIPE_EVENT#{id}   EVENT                a Stripe event already applied (dedupe; TTL)
   DEADLETTER#{kind}   {letter_id}          a message that failed every delivery (or a failed scheduled run), kept for replay
+  MAIL#{email_id}     MAIL                 an e-mail in the outbox: written with the change it follows, sent by the e-mail sender
 
   DIRECTORY#{member_id} TERM#{term} | EMAIL | LIST   the member's entries in the member directory
 
@@ -256,6 +257,31 @@ def certificate_key(number: str) -> dict[str, str]:
 def member_certificate_key(member_id: str, code: str) -> dict[str, str]:
     """The member's certificate number for a credential: reissued, never renumbered."""
     return {PK: member_pk(member_id), SK: f"CERTIFICATE#{code}"}
+
+
+# ---- the e-mail outbox (issue #14)
+#
+# An e-mail is an item of its own, written in the same write as the change it
+# follows; the table's stream hands every new one (an INSERT whose PK starts
+# with MAIL_PREFIX) to the e-mail queue. template.yaml's pipe filters on this prefix.
+
+MAIL_PREFIX = "MAIL#"
+
+
+def email_key(email_id: str) -> dict[str, str]:
+    return {PK: f"{MAIL_PREFIX}{email_id}", SK: "MAIL"}
+
+
+def email_id_of(pk: str) -> str:
+    """The e-mail id in an outbox item's PK (the queue message carries the PK)."""
+    if not pk.startswith(MAIL_PREFIX):
+        raise ValueError(f"not an outbox key: {pk!r}")
+    return pk[len(MAIL_PREFIX):]
+
+
+def notice_email_id(renewal_year: int, member_id: str, kind: str) -> str:
+    """A renewal notice's e-mail: one per member, year and kind, so writing it again is a no-op."""
+    return f"NOTICE-{renewal_year}-{kind}-{member_id}"
 
 
 def dead_letters_partition(kind: str) -> str:

@@ -1,17 +1,19 @@
 """Renewal e-mails: which notice is due when, and what it says. Each notice is
 sent at most once per member and year: the invoice records it (`notices`),
-claimed with a conditional write before the e-mail goes out."""
+claimed with a conditional write, and the e-mail goes to the outbox
+(renewal.emails) under an id of its own, so it is written once too."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from renewal import clock, dues, keys
-from renewal.adapters import notify, store
+from renewal import clock, dues, emails, keys
+from renewal.adapters import store
 
 logger = Logger()
 
@@ -65,15 +67,14 @@ def letter(first_name: str, body: str) -> str:
 
 
 def tell_member(member_id: str, subject: str, body: str) -> bool:
-    """An e-mail that follows a committed change (a decision, a receipt): sent to
-    the member's address on file; a failure is logged, never raised."""
+    """An e-mail that follows a committed change (a decision, a receipt), to the
+    member's address on file when it is sent (renewal.emails). A failure to write
+    it is logged, never raised: the change already happened."""
     try:
-        profile = store.get(keys.member_key(member_id), consistent=False) or {}
+        return emails.write(emails.record(uuid.uuid4().hex, member_id, subject, body=body))
     except Exception:
-        logger.exception("e-mail not sent: profile unreadable", extra={"member_id": member_id, "subject": subject})
+        logger.exception("e-mail not written to the outbox", extra={"member_id": member_id, "subject": subject})
         return False
-    return notify.send_after_commit((profile.get("contact") or {}).get("email"), subject,
-                                    letter(profile.get("first_name", ""), body))
 
 
 def claim(invoice: Mapping[str, Any], kind: str) -> bool:
@@ -99,17 +100,39 @@ def release(invoice: Mapping[str, Any], kind: str) -> None:
     )
 
 
-def deliver(kind: str, invoice: Mapping[str, Any], profile: Mapping[str, Any]) -> bool:
-    """Sends an already-claimed notice; on failure releases the claim."""
-    email = (profile.get("contact") or {}).get("email")
-    if not email:
+def email(kind: str, invoice: Mapping[str, Any], profile: Mapping[str, Any], *,
+          today: dt.date | None = None) -> dict[str, Any]:
+    """The outbox item of a notice: one per member, year and kind."""
+    subject, text = compose(kind, invoice, profile.get("first_name", ""), today=today)
+    return emails.record(keys.notice_email_id(int(invoice["renewal_year"]), invoice["member_id"], kind),
+                         invoice["member_id"], subject, text=text, kind=kind)
+
+
+def deliver(kind: str, invoice: Mapping[str, Any], profile: Mapping[str, Any], *,
+            today: dt.date | None = None) -> bool:
+    """Writes an already-claimed notice to the outbox (renewal.emails sends it);
+    if it cannot be written, releases the claim so a later run tries again."""
+    if not (profile.get("contact") or {}).get("email"):
         logger.warning("no e-mail address", extra={"member_id": invoice["member_id"], "notice": kind})
         return False
-    subject, text = compose(kind, invoice, profile.get("first_name", ""))
     try:
-        notify.send(email, subject, text)
+        emails.write(email(kind, invoice, profile, today=today))
         return True
     except Exception:
-        logger.exception("notice not sent", extra={"member_id": invoice["member_id"], "notice": kind})
+        logger.exception("notice not written to the outbox", extra={"member_id": invoice["member_id"],
+                                                                    "notice": kind})
         release(invoice, kind)
         return False
+
+
+def deliver_all(kind: str, issued: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> int:
+    """Writes many claimed notices of one kind ((invoice, profile) pairs) to the
+    outbox; a notice written before is not written again. Raises if the outbox
+    cannot be written, so the caller's work is retried."""
+    items = []
+    for invoice, profile in issued:
+        if (profile.get("contact") or {}).get("email"):
+            items.append(email(kind, invoice, profile))
+        else:
+            logger.warning("no e-mail address", extra={"member_id": invoice["member_id"], "notice": kind})
+    return emails.write_all(items)

@@ -8,10 +8,16 @@ each invocation.
 
 from __future__ import annotations
 
+import warnings
+
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 metrics = Metrics()
+
+# Most invocations publish no business metric (a read, a duplicate message): that
+# is expected, so Powertools' warning about it is silenced, as its documentation advises.
+warnings.filterwarnings("ignore", "No application metrics to publish*")
 
 PAYMENTS_APPLIED = "PaymentsApplied"
 PAYMENTS_FLAGGED = "PaymentsFlagged"

@@ -1,4 +1,5 @@
-"""The notifier: e-mails to members through SES."""
+"""The notifier: e-mails through SES. Only the e-mail sender calls it (renewal.emails):
+everything else writes to the outbox."""
 
 from __future__ import annotations
 
@@ -27,14 +28,19 @@ class Throttled(Exception):
 THROTTLING_CODES = ("Throttling", "ThrottlingException", "TooManyRequestsException", "LimitExceededException")
 
 
-def send(to: str, subject: str, text: str) -> None:
+def send(to: str, subject: str, text: str) -> str:
+    """Sends one e-mail; returns SES's message id."""
+    request = {
+        "Source": config.sender_email(),
+        "Destination": {"ToAddresses": [to]},
+        "Message": {"Subject": {"Data": subject, "Charset": "UTF-8"},
+                    "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}},
+    }
+    if config.ses_configuration_set():
+        # Bounces and complaints suppress the address; reputation metrics per set.
+        request["ConfigurationSetName"] = config.ses_configuration_set()
     try:
-        client().send_email(
-            Source=config.sender_email(),
-            Destination={"ToAddresses": [to]},
-            Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
-                     "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}},
-        )
+        response = client().send_email(**request)
     except ClientError as error:
         if error.response["Error"]["Code"] in THROTTLING_CODES:
             telemetry.count(telemetry.EMAILS_THROTTLED)
@@ -42,18 +48,4 @@ def send(to: str, subject: str, text: str) -> None:
         telemetry.count(telemetry.EMAILS_FAILED)
         raise
     telemetry.count(telemetry.EMAILS_SENT)
-
-
-def send_after_commit(to: str | None, subject: str, text: str) -> bool:
-    """For e-mails that follow a committed change: a failure is logged, never
-    turned into an error for a change that already happened."""
-    if not to:
-        return False
-    try:
-        send(to, subject, text)
-        return True
-    except Exception:
-        from aws_lambda_powertools import Logger
-
-        Logger().exception("e-mail not sent", extra={"subject": subject})
-        return False
+    return str(response.get("MessageId", ""))

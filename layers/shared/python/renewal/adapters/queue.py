@@ -23,6 +23,12 @@ class SendFailed(Exception):
     pass
 
 
+def send(queue_url: str, message: Mapping[str, Any], *, delay_seconds: int = 0) -> None:
+    """One message, invisible for `delay_seconds` (at most 900, SQS's limit)."""
+    client().send_message(QueueUrl=queue_url, MessageBody=json.dumps(message, sort_keys=True),
+                          DelaySeconds=max(0, min(900, int(delay_seconds))))
+
+
 def send_all(queue_url: str, messages: Sequence[Mapping[str, Any]]) -> None:
     """Sends every message (10 a call); raises SendFailed if any was refused."""
     for start in range(0, len(messages), 10):

@@ -199,6 +199,8 @@ def update(
         "ReturnValues": returns,
     }
     _add_condition(request, condition, names, values)
+    if condition:
+        request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
     try:
         response = client().update_item(**request)
     except ClientError as error:
