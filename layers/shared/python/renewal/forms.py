@@ -17,12 +17,13 @@ from renewal.model import Model
 
 AWAITING, VERIFIED, REJECTED = "awaiting_affiliate", "verified", "rejected"
 FormStatus = Literal["awaiting_affiliate", "verified", "rejected"]
+MAX_ACTIVITIES = 25  # the paper form's lines
 
 
 class FormIn(Model):
     model_config = ConfigDict(extra="forbid")
 
-    activities: list[cec.ActivityIn] = Field(min_length=1, max_length=25)
+    activities: list[cec.ActivityIn] = Field(min_length=1, max_length=MAX_ACTIVITIES)
     document_upload_id: str | None = None
 
 

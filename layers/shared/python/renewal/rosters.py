@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pydantic import Field
 
-from renewal import audit, cec, clock, keys
+from renewal import audit, cec, clock, keys, standing
 from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.errors import RuleViolation, ValidationFailed
@@ -31,7 +31,7 @@ class RosterResult(Model):
 def _reported_and_approved(member_id: str, roster: Roster, affiliate: str) -> bool:
     twin = {"activity_id": "", "type": "affiliate_class", "title": roster.title,
             "completed_on": roster.held_on.isoformat(), "provider": affiliate}
-    return cec.counted_twice(twin, store.query_all(keys.member_pk(member_id), sk_prefix=keys.CEC_PREFIX))
+    return cec.counted_twice(twin, standing.activities(store.query_all(keys.member_pk(member_id))))
 
 
 def post_roster(principal: Principal, class_id: str, roster: Roster) -> RosterResult:
