@@ -1,10 +1,15 @@
 """Card payment starts here: a Stripe Checkout Session for the caller's open
 invoice. The invoice is marked paid only by the verified webhook, never by the
-browser coming back to the success page."""
+browser coming back to the success page.
+
+An invoice has at most one session that can be paid: the invoice records it
+(`checkout`), and opening another expires it through Stripe first, so two
+sessions of one invoice can never both be paid."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, Field
@@ -58,15 +63,41 @@ def start_checkout(principal: Principal, invoice_id: str, request: CheckoutReque
     success_url = _return_url(request.success_url, f"/renewal/paid?invoice_id={invoice_id}", "success_url")
     cancel_url = _return_url(request.cancel_url, f"/renewal?invoice_id={invoice_id}", "cancel_url")
     profile = store.get(keys.member_key(member_id), consistent=False) or {}
+    email = (profile.get("contact") or {}).get("email")
     from renewal.adapters import stripe_gateway  # heavy: loaded only by the function that takes payments
 
-    # The same invoice, amount and return addresses give the same session: a double
-    # click or a retried request never opens a second payment.
-    fingerprint = hashlib.sha256(f"{success_url}|{cancel_url}".encode()).hexdigest()[:16]
+    # Everything the session is made of: another e-mail, amount or return address is another session.
+    terms = {"lines": invoice["lines"], "due": due, "currency": invoice["currency"], "email": email,
+             "success_url": success_url, "cancel_url": cancel_url}
+    fingerprint = hashlib.sha256(json.dumps(terms, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    current = invoice.get("checkout") or {}
+    if current.get("fingerprint") == fingerprint:
+        # The same request again (a double click, a retry): the same session while it can be paid.
+        status, url = stripe_gateway.checkout_session(current["session_id"])
+        if status == "open" and url:
+            return CheckoutSession(checkout_url=url, session_id=current["session_id"])
+    if current.get("session_id") and stripe_gateway.expire_checkout_session(current["session_id"]) == "complete":
+        raise Conflict("A card payment for this invoice was just completed; it shows on the invoice in a moment.",
+                       code="payment_in_progress")
+    # One open session per invoice: the one before is expired, so it can no longer be paid.
+    attempt = int(current.get("attempt", 0)) + 1
     url, session_id = stripe_gateway.create_checkout_session(
         invoice_id=invoice_id, member_id=member_id, renewal_year=int(invoice["renewal_year"]),
-        currency=invoice["currency"], lines=invoice["lines"], email=(profile.get("contact") or {}).get("email"),
+        currency=invoice["currency"], lines=invoice["lines"], email=email,
         success_url=success_url, cancel_url=cancel_url,
-        idempotency_key=f"checkout-{invoice_id}-{due}-{fingerprint}",
+        idempotency_key=f"checkout-{invoice_id}-{attempt}-{fingerprint}",
     )
+    seen = "checkout.attempt = :seen" if current else "attribute_not_exists(checkout)"
+    try:
+        store.update(keys.invoice_key(int(invoice["renewal_year"]), member_id), "SET checkout = :checkout",
+                     condition=f"#status = :open AND {seen}", names={"#status": "status"},
+                     values={":checkout": {"session_id": session_id, "fingerprint": fingerprint, "attempt": attempt},
+                             ":open": "open", **({":seen": current["attempt"]} if current else {})})
+    except store.ConditionFailed:
+        recorded = (store.get(keys.invoice_key(int(invoice["renewal_year"]), member_id)) or {}).get("checkout") or {}
+        if recorded.get("session_id") == session_id:
+            return CheckoutSession(checkout_url=url, session_id=session_id)  # the same request, twice at once
+        stripe_gateway.expire_checkout_session(session_id)
+        raise Conflict("The invoice changed while the checkout was opened (another checkout or a payment); "
+                       "reload and try again.", code="checkout_conflict") from None
     return CheckoutSession(checkout_url=url, session_id=session_id)

@@ -57,6 +57,22 @@ def create_checkout_session(
     return session.url, session.id
 
 
+def checkout_session(session_id: str) -> tuple[str, str | None]:
+    """(status, url) of a Checkout Session: `open`, `complete` or `expired`."""
+    session = client().v1.checkout.sessions.retrieve(session_id)
+    return session.status, session.url
+
+
+def expire_checkout_session(session_id: str) -> str:
+    """Closes an open Checkout Session so it can no longer be paid. Returns the
+    session's status afterwards: `expired`, or `complete` when it was paid first."""
+    try:
+        return client().v1.checkout.sessions.expire(session_id).status
+    except stripe.InvalidRequestError:
+        # Only an open session can be expired: say what it is instead.
+        return checkout_session(session_id)[0]
+
+
 def verify(payload: bytes, signature: str | None) -> dict[str, Any]:
     """The event, once its signature over the raw body checks out (300 s tolerance)."""
     secret = config.stripe_webhook_secret()
