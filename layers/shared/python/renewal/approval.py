@@ -125,6 +125,7 @@ def decide(principal: Principal, submission_id: str, decision: ReviewDecision) -
     submission = next((i for i in items if i.get("SK") == key_sk), None)
     if submission is None:
         raise NotFound(f"No CEC submission {submission_id}.")
+    principal.require_not_self(member_id, "review a CEC submission of")
     if submission["status"] != IN_REVIEW:
         raise Conflict(f"CEC submission {submission_id} is {submission['status']}, not in review.",
                        code="already_decided")

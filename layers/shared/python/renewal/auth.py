@@ -76,6 +76,14 @@ class Principal:
             raise Forbidden("The token carries no affiliate (claim custom:affiliate).")
         return self.affiliate
 
+    def require_not_self(self, member_id: str | None, action: str) -> None:
+        """Nobody signs, credits or approves their own record. One person may hold
+        several groups (a member who is also an affiliate officer, or staff), so
+        the group alone does not settle it: the member id in the token does."""
+        if member_id is not None and self.member_id == member_id:
+            raise Forbidden(f"You cannot {action} your own record: another officer must do it.", code="own_record",
+                            details=[{"rule": "no_self_approval", "member_id": member_id}])
+
     def may_see_affiliate_member(self, member_affiliate: str | None) -> bool:
         return NAAEI in self.groups or (
             AFFILIATE in self.groups and self.affiliate is not None and self.affiliate == member_affiliate

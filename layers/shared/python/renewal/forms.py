@@ -138,6 +138,7 @@ def decide(principal: Principal, form_id: str, decision: Decision) -> Form:
     # Another affiliate's member's form reads as unknown: existence must not leak.
     if record is None or record["affiliate"] != affiliate:
         raise NotFound(f"No CEC form {form_id} for {affiliate}.")
+    principal.require_not_self(member_id, "sign a CEC form of")
     if decision.decision == "reject" and not decision.note:
         raise ValidationFailed("A rejection needs a note that tells the member why.", details=[{"field": "note"}])
     status = VERIFIED if decision.decision == "verify" else REJECTED
