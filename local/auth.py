@@ -8,6 +8,7 @@ before a restart keep working after it.
 
 from __future__ import annotations
 
+import secrets
 import time
 import uuid
 from collections.abc import Mapping
@@ -33,6 +34,24 @@ def load_or_create_key(state_dir: Path) -> rsa.RSAPrivateKey:
     state_dir.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     temporary.write_bytes(pem)
+    temporary.chmod(0o600)
+    temporary.replace(path)
+    return key
+
+
+PAGE_TOKEN_KEY_FILE = "page-token-key"
+
+
+def load_or_create_page_token_key(state_dir: Path) -> str:
+    """The key that signs list tokens: in AWS a generated secret (template.yaml),
+    here a random one kept beside the JWT key, readable by its owner only."""
+    path = state_dir / PAGE_TOKEN_KEY_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(48)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(key, encoding="utf-8")
     temporary.chmod(0o600)
     temporary.replace(path)
     return key

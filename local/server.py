@@ -97,6 +97,7 @@ class LocalStack:
         resources.create_all(self.names, session)
         functions = template.functions()
         os.environ.update(self.names.function_environment(functions))
+        os.environ["PAGE_TOKEN_KEY"] = auth.load_or_create_page_token_key(self.state_dir)
         # Without STRIPE_API_KEY the SDK talks to local.stripe; the stack's own origins may be Checkout's return URLs.
         os.environ.update(local_stripe.environment(self.port, os.environ))
 

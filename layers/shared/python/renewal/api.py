@@ -41,8 +41,17 @@ def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return details
 
 
+def _json_body(text: str) -> Any:
+    """json.loads, where a body nested deeper than the parser recurses is
+    malformed JSON (400), not a crash."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("JSON nested too deep", text[:64], 0) from None
+
+
 def create_app() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=_json_body)
 
     @app.exception_handler(DomainError)
     def _domain_error(error: DomainError) -> Response:

@@ -44,9 +44,14 @@ def _return_url(given: str | None, default_path: str, field: str) -> str:
         if not origins:
             raise ValidationFailed(f"{field} is required: no portal origin is configured.", details=[{"field": field}])
         return f"{origins[0]}{default_path}"
-    parts = urlsplit(given)
+    try:
+        parts = urlsplit(given)
+        origin = _origin(given)
+    except ValueError:  # "http://[" and hosts that change under NFKC normalisation ("＃") are no URL at all
+        parts, origin = None, None
     # Only the portal's own origins: Checkout must never become an open redirect.
-    if parts.scheme not in ("http", "https") or not parts.netloc or _origin(given) not in [o.lower() for o in origins]:
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc \
+            or origin not in [o.lower() for o in origins]:
         raise ValidationFailed(
             f"{field} must be on the member portal ({', '.join(origins) or 'none configured'}).",
             details=[{"field": field, "allowed_origins": origins}],

@@ -57,3 +57,13 @@ def cec_submission_queue_url() -> str:
 
 def max_upload_bytes() -> int:
     return int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+
+
+def page_token_key() -> str:
+    """The key that signs list tokens (`next_token`). template.yaml sets it from a
+    generated secret; the local stack keeps its own in its state directory."""
+    key = os.environ.get("PAGE_TOKEN_KEY", "")
+    if not key:
+        # Without a key anyone could sign a token: refuse to run rather than sign with nothing.
+        raise RuntimeError("PAGE_TOKEN_KEY is not set")
+    return key
