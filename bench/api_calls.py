@@ -28,6 +28,7 @@ MEMBER_ID = "m-bench-0001"
 OTHER_MEMBER_ID = "m-bench-0002"
 STAFF = {"sub": "staff-bench", "cognito:groups": ["naaei"]}
 MEMBER = {"sub": f"user-{MEMBER_ID}", "cognito:groups": ["member"], "custom:member_id": MEMBER_ID}
+AFFILIATE = {"sub": "office-bench", "cognito:groups": ["affiliate"], "custom:affiliate": "aff-denver"}
 
 # The DOMAIN.md default rule set for 2027 (fees are DOMAIN.md's example values).
 RULE_SET = {
@@ -77,6 +78,7 @@ class Operation:
     claims: dict[str, Any] | None
     body: Callable[[int], Any] | None = None  # iteration -> JSON body
     expect: int = 200
+    query: str = ""
 
 
 OPERATIONS = [
@@ -92,6 +94,8 @@ OPERATIONS = [
         body=lambda i: member_body(("Blair", "Casey")[i % 2]),
     ),
     Operation("GET /admin/rule-sets/{renewal_year}", "GET", f"/admin/rule-sets/{RENEWAL_YEAR}", STAFF),
+    Operation("GET /admin/members?q=", "GET", "/admin/members", STAFF, query="q=b%C3%A9nch"),
+    Operation("GET /affiliate/members", "GET", "/affiliate/members", AFFILIATE),
     # No AWS call at all: the floor of the resolver and event handling.
     Operation("GET /health", "GET", "/health", None),
 ]
@@ -108,13 +112,14 @@ class Api:
         self.router = apigw.Router(self.functions)
         self.handlers: dict[str, Callable[[dict, Any], dict]] = {}
 
-    def event(self, method: str, path: str, *, claims: dict[str, Any] | None, body: Any = None) -> tuple[str, dict]:
+    def event(self, method: str, path: str, *, claims: dict[str, Any] | None, body: Any = None,
+              query: str = "") -> tuple[str, dict]:
         match = self.router.match(method, path)
         if match is None:
             raise LookupError(f"template.yaml routes nothing to {method} {path}")
         event = self._apigw.http_event(
             method=method, path=path, route_key=match.route_key, path_parameters=match.path_parameters,
-            headers={"content-type": "application/json"},
+            headers={"content-type": "application/json"}, query=query,
             body=None if body is None else json.dumps(body), claims=claims,
         )
         return match.function, event
@@ -146,7 +151,8 @@ def bench_operation(api: Api, counter: harness.AwsCallCounter, operation: Operat
     per_call: Counter[tuple[tuple[str, int], ...]] = Counter()
     for i in range(warmup + iterations):
         body = operation.body(i) if operation.body else None
-        function, event = api.event(operation.method, operation.path, claims=operation.claims, body=body)
+        function, event = api.event(operation.method, operation.path, claims=operation.claims, body=body,
+                                    query=operation.query)
         with counter.measure() as sample:
             started = time.perf_counter()
             response = api.call(function, event)

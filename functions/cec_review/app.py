@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from renewal import approval, forms, paging, rosters, submissions
+from renewal import approval, directory, forms, paging, rosters, submissions
 from renewal.api import create_app, handle, principal
 from renewal.members import ID_PATTERN
 
@@ -27,6 +27,15 @@ app = create_app()
 def post_roster(class_id: Annotated[str, Path(pattern=ID_PATTERN)],
                 roster: Annotated[rosters.Roster, Body()]) -> rosters.RosterResult:
     return rosters.post_roster(principal(app), class_id, roster)
+
+
+@app.get("/affiliate/members", summary="The affiliate's own members: all of them by name, or those matching q")
+def affiliate_members(
+    q: Annotated[str | None, Query(max_length=254, description="Start of a member id or name, or an e-mail")] = None,
+    limit: Annotated[int, Query(ge=1, le=paging.MAX_LIMIT)] = paging.DEFAULT_LIMIT,
+    next_token: Annotated[str | None, Query()] = None,
+) -> directory.MemberSearch:
+    return directory.affiliate_members(principal(app), q, limit, next_token)
 
 
 @app.get("/affiliate/cec-forms", summary="The affiliate's members' CEC forms by status, oldest first")

@@ -50,6 +50,12 @@ def submit(request: Annotated[submissions.SubmissionIn, Body()]) -> tuple[submis
     return submissions.submit(principal(app), request), 202
 
 
+@app.get("/me/cec-submissions", summary="The caller's CEC submissions, newest first")
+def list_submissions(limit: Limit = paging.DEFAULT_LIMIT,
+                     next_token: Annotated[str | None, Query()] = None) -> submissions.SubmissionList:
+    return submissions.list_own_submissions(principal(app), limit, next_token)
+
+
 @app.get("/me/cec-submissions/<submission_id>", summary="One of the caller's CEC submissions")
 def get_submission(submission_id: RecordId) -> submissions.Submission:
     return submissions.get_own_submission(principal(app), submission_id)

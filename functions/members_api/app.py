@@ -13,8 +13,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from renewal import certificates, checkout, invoices, members, renewals, transcripts, waivers
-from renewal.api import create_app, csv_response, handle, pdf_response, principal, public_base_url, wants_csv
+from renewal import certificates, checkout, invoices, members, paging, renewals, transcripts, waivers
+from renewal.api import create_app, csv_response, handle, pdf_response, principal, public_base_url, wants_csv, wants_json
 
 logger = Logger()
 app = create_app()
@@ -60,9 +60,14 @@ def get_certificate(code: Annotated[str, Path(pattern=r"^[A-Za-z]{3,5}$")]):
     return pdf_response(document, f"{code.upper()}-certificate.pdf")
 
 
-@app.get("/me/cec-transcript", summary="The caller's CEC record for a renewal year: PDF, or CSV with Accept: text/csv",
-         responses={200: {"description": "The transcript", "content": {"application/pdf": {}, "text/csv": {}}}})
+@app.get("/me/cec-transcript", summary="The caller's CEC record for a renewal year: PDF, or CSV with Accept: text/csv, "
+         "or JSON with Accept: application/json",
+         responses={200: {"description": "The transcript", "content": {
+             "application/pdf": {}, "text/csv": {},
+             "application/json": {"model": transcripts.Transcript}}}})
 def get_transcript(renewal_year: Annotated[int, Query(ge=2000, le=2100)]):
+    if wants_json(app):
+        return transcripts.transcript(principal(app), renewal_year)
     if wants_csv(app):
         return csv_response(transcripts.transcript_csv(principal(app), renewal_year),
                             f"cec-transcript-{renewal_year}.csv")
@@ -72,6 +77,12 @@ def get_transcript(renewal_year: Annotated[int, Query(ge=2000, le=2100)]):
 @app.post("/me/waiver-requests", summary="Ask the institute for a military or emeritus waiver")
 def request_waiver(request: Annotated[waivers.WaiverRequestIn, Body()]) -> tuple[waivers.WaiverRequest, int]:
     return waivers.request_waiver(principal(app), request), 201
+
+
+@app.get("/me/waiver-requests", summary="The caller's waiver requests, newest first")
+def list_waiver_requests(limit: Annotated[int, Query(ge=1, le=paging.MAX_LIMIT)] = paging.DEFAULT_LIMIT,
+                         next_token: Annotated[str | None, Query()] = None) -> waivers.WaiverRequestList:
+    return waivers.list_own_requests(principal(app), limit, next_token)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

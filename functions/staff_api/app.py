@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from renewal import audit, members, paging, payments, renewals, reports, rules, waivers
+from renewal import audit, directory, members, paging, payments, renewals, reports, rules, waivers
 from renewal.api import create_app, csv_response, handle, principal, wants_csv
 
 logger = Logger()
@@ -37,6 +37,16 @@ def get_rule_set(renewal_year: RenewalYear) -> rules.RuleSet:
 def put_member(member_id: MemberId, member: Annotated[members.MemberIn, Body()]) -> tuple[members.Member, int]:
     stored, created = members.upsert_member(principal(app), member_id, member)
     return stored, 201 if created else 200
+
+
+@app.get("/admin/members", summary="Find members by member id (prefix), e-mail (equal) or first or last name (prefix)")
+def search_members(
+    q: Annotated[str, Query(min_length=1, max_length=254,
+                            description="Start of a member id or name (case and accents ignored), or an e-mail")],
+    limit: Annotated[int, Query(ge=1, le=paging.MAX_LIMIT)] = paging.DEFAULT_LIMIT,
+    next_token: Annotated[str | None, Query()] = None,
+) -> directory.MemberSearch:
+    return directory.search_members(principal(app), q, limit, next_token)
 
 
 @app.get("/admin/members/<member_id>", summary="A member's record")

@@ -533,3 +533,47 @@ def test_a_roster_posted_while_the_same_class_waits_for_review_is_not_counted_tw
     assert review(api, submission_id).status == 200
     figures = cec_of(api, M1)["cec"]
     assert (figures["approved"], figures["approved_in_network"]) == (8.0, 8.0)  # the class once, plus the Expo
+
+
+# ------------------------------------------------------------------ the member's list
+
+
+def my_submissions(api, claims, limit=None, token=None):
+    query = "&".join(part for part in (f"limit={limit}" if limit else "", f"next_token={token}" if token else "")
+                     if part)
+    reply = api.request("GET", "/me/cec-submissions", claims=claims, query=query)
+    assert reply.status == 200, reply.text
+    return reply.json()
+
+
+def test_a_member_lists_their_own_submissions_newest_first_page_by_page(season):
+    api = season
+    assert my_submissions(api, M1) == {"items": [], "next_token": None}
+    first = accepted(api, M1, form(api, M1, *COMPLETE))
+    # Complete already: any further countable activity may follow in a submission of its own.
+    second = accepted(api, M1, form(api, M1, activity("volunteer", 120, title="Food drive")))
+    third = accepted(api, M1, form(api, M1, activity("volunteer", 60, title="Park clean-up")))
+    accepted(api, M2, form(api, M2, *COMPLETE))
+
+    listed = my_submissions(api, M1)
+    assert [s["submission_id"] for s in listed["items"]] == [third, second, first]
+    assert listed["next_token"] is None
+    assert listed["items"][2]["status"] == "queued" and listed["items"][2]["total_cec"] == 8.0
+    assert [a["title"] for a in listed["items"][0]["activities"]] == ["Park clean-up"]
+
+    page_one = my_submissions(api, M1, limit=2)
+    assert [s["submission_id"] for s in page_one["items"]] == [third, second] and page_one["next_token"]
+    page_two = my_submissions(api, M1, limit=2, token=page_one["next_token"])
+    assert [s["submission_id"] for s in page_two["items"]] == [first] and page_two["next_token"] is None
+
+    drain(QUEUE, PROCESSOR)  # the list shows each submission's current status
+    assert {s["status"] for s in my_submissions(api, M1)["items"]} == {"in_review"}
+    assert len(my_submissions(api, M2)["items"]) == 1  # never another member's
+
+
+def test_only_members_list_submissions_and_a_forged_token_is_refused(season):
+    api = season
+    for claims, status in ((STAFF, 403), (AASC, 403), (None, 401)):
+        assert api.request("GET", "/me/cec-submissions", claims=claims).status == status
+    error(api.request("GET", "/me/cec-submissions", claims=M1, query="next_token=garbage"), 422)
+    error(api.request("GET", "/me/cec-submissions", claims=M1, query="limit=0"), 422)

@@ -269,6 +269,23 @@ def test_the_transcript_pdf_lists_the_windows_activities_and_the_totals(classes)
         assert total in text, total
 
 
+def test_the_transcript_as_json_has_the_same_activities_and_totals(classes):
+    api = classes
+    response = transcript(api, accept="application/json")
+    assert response["statusCode"] == 200, response.get("body")
+    assert header(response, "content-type").startswith("application/json")
+    record = json.loads(response["body"])
+    assert [(a["completed_on"], a["title"], a["cec"], a["in_network"], a["status"]) for a in record["activities"]] == [
+        ("2026-05-12", "Fair Housing Update", 3.0, True, "approved"),
+        ("2026-09-10", "Budgeting Basics", 2.0, True, "approved"),
+    ]
+    assert {k: record[k] for k in ("renewal_year", "required", "in_network_required", "approved",
+                                   "approved_in_network", "in_review", "outstanding", "complete")} == {
+        "renewal_year": 2027, "required": 8.0, "in_network_required": 5.0, "approved": 5.0,
+        "approved_in_network": 5.0, "in_review": 0.0, "outstanding": 3.0, "complete": False}
+    assert record["window"] == {"start": "2026-01-01", "end": "2026-12-31"}
+
+
 def test_an_accept_header_that_prefers_pdf_or_none_gives_the_pdf(classes):
     api = classes
     for accept in (None, "application/pdf", "*/*"):

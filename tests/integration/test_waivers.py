@@ -545,3 +545,30 @@ def test_a_malformed_request_is_422(season, body):
     api = season
     error(api.request("POST", "/me/waiver-requests", claims=M1, body=body), 422)
     assert pending(api) == []
+
+
+def my_requests(api, claims, limit=None, token=None):
+    query = "&".join(part for part in (f"limit={limit}" if limit else "", f"next_token={token}" if token else "")
+                     if part)
+    reply = api.request("GET", "/me/waiver-requests", claims=claims, query=query)
+    assert reply.status == 200, reply.text
+    return reply.json()
+
+
+def test_a_member_lists_their_own_waiver_requests_newest_first_with_the_decision(invoiced, ticking):
+    api = invoiced
+    assert my_requests(api, M1) == {"items": [], "next_token": None}
+    military = requested(api, M1, reason="Deployed")["request_id"]
+    emeritus = requested(api, M1, kind=EMERITUS, reason="Retired")["request_id"]
+    requested(api, M2)
+    assert decide(api, military, "reject", note="Send the orders, please").status == 200
+
+    listed = my_requests(api, M1)
+    assert [r["request_id"] for r in listed["items"]] == [emeritus, military]
+    assert [(r["status"], r["note"]) for r in listed["items"]] == [("pending", None),
+                                                                   ("rejected", "Send the orders, please")]
+    first = my_requests(api, M1, limit=1)
+    assert [r["request_id"] for r in first["items"]] == [emeritus]
+    assert [r["request_id"] for r in my_requests(api, M1, limit=1, token=first["next_token"])["items"]] == [military]
+    for claims, status in ((STAFF, 403), (AFFILIATE, 403), (None, 401)):
+        assert api.request("GET", "/me/waiver-requests", claims=claims).status == status

@@ -110,6 +110,11 @@ def wants_csv(app: APIGatewayHttpResolver) -> bool:
     return "text/csv" in (app.current_event.headers.get("accept") or "")
 
 
+def wants_json(app: APIGatewayHttpResolver) -> bool:
+    """Asked for JSON by name (a browser's */* or a PDF viewer's Accept keeps the default)."""
+    return "application/json" in (app.current_event.headers.get("accept") or "")
+
+
 def csv_response(text: str, filename: str) -> Response:
     return Response(status_code=200, content_type="text/csv; charset=utf-8", body=text,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

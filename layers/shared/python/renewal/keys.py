@@ -12,9 +12,15 @@ Item keys (PK / SK):
   PAYMENT#{id}        PAYMENT              a payment (card: the PaymentIntent; offline: staff reference) (GSI1 ATTENTION#PAYMENTS while it needs a person)
   STRIPE_EVENT#{id}   EVENT                a Stripe event already applied (dedupe; TTL)
 
+  DIRECTORY#{member_id} TERM#{term} | EMAIL | LIST   the member's entries in the member directory
+
 Index keys:
   GSI2PK MEMBERS#{shard}    GSI2SK {member_id}          members holding any credential, sharded
                                                         so an invoice run reads them in parallel
+  GSI1PK SEARCH#{t[:2]}     GSI1SK {term}#{member_id}   directory: name and id terms, by their first two characters
+  GSI1PK EMAIL#{email}      GSI1SK {member_id}          directory: the members with an e-mail (case-folded)
+  GSI3PK AFFSEARCH#{aff}    GSI3SK {term}#{member_id}   directory: an affiliate's own members' terms
+  GSI3PK AFFILIATE#{aff}    GSI3SK {last first}#{id}    directory: an affiliate's members by name
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ PK = "PK"
 SK = "SK"
 GSI1 = "GSI1"
 GSI2 = "GSI2"
+GSI3 = "GSI3"
 
 PROFILE = "PROFILE"
 RULESET = "RULESET"
@@ -226,8 +233,11 @@ def waiver_key(member_id: str, renewal_year: int, waiver_type: str) -> dict[str,
     return {PK: member_pk(member_id), SK: f"{WAIVER_PREFIX}{renewal_year}#{waiver_type}"}
 
 
+WAIVER_REQUEST_PREFIX = "WAIVER_REQUEST#"
+
+
 def waiver_request_key(member_id: str, request_id: str) -> dict[str, str]:
-    return {PK: member_pk(member_id), SK: f"WAIVER_REQUEST#{request_id}"}
+    return {PK: member_pk(member_id), SK: f"{WAIVER_REQUEST_PREFIX}{request_id}"}
 
 
 def waiver_requests_index(status: str, created_at: str, request_id: str) -> dict[str, str]:
@@ -245,3 +255,58 @@ def certificate_key(number: str) -> dict[str, str]:
 def member_certificate_key(member_id: str, code: str) -> dict[str, str]:
     """The member's certificate number for a credential: reissued, never renumbered."""
     return {PK: member_pk(member_id), SK: f"CERTIFICATE#{code}"}
+
+
+# ---- the member directory: search by id, e-mail or name (issues #13, #15)
+#
+# Each member has a few small entry items beside the profile, rewritten in the
+# same transaction as it: one per searchable term (member id, first and last
+# name and their words), one for the e-mail and one for the affiliate's list.
+# Terms are already normalised (renewal.directory): lower case, no accents, no
+# punctuation. Staff search partitions by a term's first two characters, so no
+# index partition holds more than a slice of the members, even when every
+# member id starts with the same letter.
+
+DIRECTORY_TERM = "TERM#"
+DIRECTORY_EMAIL = "EMAIL"
+DIRECTORY_LIST = "LIST"
+
+
+def directory_pk(member_id: str) -> str:
+    return f"DIRECTORY#{member_id}"
+
+
+def directory_key(member_id: str, entry: str) -> dict[str, str]:
+    return {PK: directory_pk(member_id), SK: entry}
+
+
+def search_partition(term: str) -> str:
+    return f"SEARCH#{term[:2]}"
+
+
+def search_index(term: str, member_id: str) -> dict[str, str]:
+    return {"GSI1PK": search_partition(term), "GSI1SK": f"{term}#{member_id}"}
+
+
+def email_partition(email: str) -> str:
+    return f"EMAIL#{email}"
+
+
+def email_index(email: str, member_id: str) -> dict[str, str]:
+    return {"GSI1PK": email_partition(email), "GSI1SK": member_id}
+
+
+def affiliate_search_partition(affiliate: str) -> str:
+    return f"AFFSEARCH#{affiliate}"
+
+
+def affiliate_search_index(affiliate: str, term: str, member_id: str) -> dict[str, str]:
+    return {"GSI3PK": affiliate_search_partition(affiliate), "GSI3SK": f"{term}#{member_id}"}
+
+
+def affiliate_members_partition(affiliate: str) -> str:
+    return f"AFFILIATE#{affiliate}"
+
+
+def affiliate_members_index(affiliate: str, sort_name: str, member_id: str) -> dict[str, str]:
+    return {"GSI3PK": affiliate_members_partition(affiliate), "GSI3SK": f"{sort_name}#{member_id}"}

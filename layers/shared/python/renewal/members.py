@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from renewal import audit, clock, keys, standing
+from renewal import audit, clock, directory, keys, standing
 from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.credentials import CredentialCode, normalize_code
@@ -205,7 +205,12 @@ def _comparable(record: dict[str, Any] | None) -> dict[str, Any]:
     return {name: record.get(name) for name in ("first_name", "last_name", "affiliate", "contact", "credentials")}
 
 
-def _write_profile(principal: Principal, record: dict[str, Any], previous: dict[str, Any] | None, action: str) -> None:
+def _write_profile(principal: Principal, record: dict[str, Any], previous: dict[str, Any] | None, action: str,
+                   *, reindex: bool = True) -> None:
+    # The directory entries go first; the profile's conditional write then decides
+    # (renewal.directory), and a loser puts back the entries of what is stored.
+    if reindex:
+        directory.write(previous, record)
     # Optimistic locking on `version`: two writers never silently overwrite each other.
     if previous is None:
         condition, values = "attribute_not_exists(PK)", None
@@ -224,6 +229,8 @@ def _write_profile(principal: Principal, record: dict[str, Any], previous: dict[
             ]
         )
     except store.ConditionFailed as error:
+        if reindex:
+            directory.repair(record["member_id"], record)
         raise Conflict("The member was changed by someone else at the same time; reload and try again.") from error
 
 
@@ -313,5 +320,5 @@ def patch_contact(principal: Principal, patch: ContactPatch) -> Member:
             ) from None
     record = {**profile, "contact": {**contact, **changes}, "updated_at": clock.now_iso(),
               "version": profile.get("version", 0) + 1}
-    _write_profile(principal, record, profile, "contact.update")
+    _write_profile(principal, record, profile, "contact.update", reindex=directory.summary_changed(profile, record))
     return _member_view(record, related)

@@ -69,3 +69,23 @@ def page(partition: str, *, limit: int, next_token: str | None, **query: Any) ->
     list_name = json.dumps([partition, query.get("index"), query.get("sk_prefix")])
     items, last = store.query_partition(partition, limit=limit, start_key=decode(next_token, list_name), **query)
     return items, encode(last, list_name)
+
+
+def newest_first(partition: str, sk_prefix: str, *, at: str, id_field: str, limit: int,
+                 next_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """One page, newest first, of a member's records whose keys do not sort by
+    time (ids end in a random suffix). A member has few of them (submissions,
+    waiver requests), so the prefix is read whole and ordered by `at`; the token
+    names the last record returned, so a page never repeats or skips one."""
+    from renewal.adapters import store
+
+    list_name = json.dumps([partition, "newest first", sk_prefix])
+    cursor = decode(next_token, list_name)
+    before = (cursor.get("at", ""), cursor.get("id", "")) if cursor else None
+    records = sorted(store.query_all(partition, sk_prefix=sk_prefix),
+                     key=lambda r: (str(r.get(at, "")), str(r[id_field])), reverse=True)
+    if before is not None:
+        records = [r for r in records if (str(r.get(at, "")), str(r[id_field])) < before]
+    page_, rest = records[:limit], records[limit:]
+    last = page_[-1] if page_ and rest else None
+    return page_, encode({"at": str(last.get(at, "")), "id": str(last[id_field])} if last else None, list_name)

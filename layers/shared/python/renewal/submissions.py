@@ -17,7 +17,7 @@ from typing import Any, Literal
 from aws_lambda_powertools import Logger
 from pydantic import ConfigDict, Field
 
-from renewal import cec, clock, config, invoicing, keys, standing
+from renewal import cec, clock, config, invoicing, keys, paging, standing
 from renewal.adapters import queue, store
 from renewal.auth import Principal
 from renewal.errors import NotFound, RuleViolation
@@ -57,6 +57,11 @@ class Submission(Model):
     note: str | None = None
     document_urls: list[str] = Field(default_factory=list,
                                      description="Short-lived links to the forms' scanned documents (reviewers).")
+
+
+class SubmissionList(Model):
+    items: list[Submission]
+    next_token: str | None = None
 
 
 def view(record: dict[str, Any], *, with_links: bool = False) -> Submission:
@@ -205,3 +210,10 @@ def get_own_submission(principal: Principal, submission_id: str) -> Submission:
     if record is None:
         raise NotFound(f"No CEC submission {submission_id}.")
     return view(record)
+
+
+def list_own_submissions(principal: Principal, limit: int, next_token: str | None) -> SubmissionList:
+    member_id = principal.require_member()
+    items, token = paging.newest_first(keys.member_pk(member_id), keys.SUBMISSION_PREFIX, at="submitted_at",
+                                       id_field="submission_id", limit=limit, next_token=next_token)
+    return SubmissionList(items=[view(i) for i in items], next_token=token)

@@ -1,5 +1,5 @@
 """The member's CEC record for a renewal year: every activity of its earning
-window and the totals against the requirement, as PDF or CSV."""
+window and the totals against the requirement, as PDF, CSV or JSON."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import csv
 import datetime as dt
 import io
 
-from renewal import clock, pdf, renewals, standing
+from renewal import cec, clock, pdf, renewals, standing
 from renewal.auth import Principal
 from renewal.members import load_page
+from renewal.model import Model
 from renewal.rules import require_rule_set
 
 COLUMNS = ["completed_on", "title", "provider", "type", "cec", "in_network", "status", "note"]
@@ -35,11 +36,37 @@ def _record(member_id: str, renewal_year: int):
         ("Waived", "yes" if view.cec.waived else "no"),
         ("Complete", "yes" if view.cec_complete else "no"),
     ]
-    return profile, rule_set, activities, totals
+    return profile, rule_set, activities, totals, view
+
+
+class Transcript(Model):
+    renewal_year: int
+    required: float
+    in_network_required: float
+    approved: float
+    approved_in_network: float
+    in_review: float
+    outstanding: float
+    outstanding_in_network: float
+    waived: bool
+    complete: bool
+    window: renewals.Window
+    activities: list[cec.Activity]
+
+
+def transcript(principal: Principal, renewal_year: int) -> Transcript:
+    _, _, activities, _, view = _record(principal.require_member(), renewal_year)
+    return Transcript(
+        renewal_year=renewal_year, required=view.cec.required, in_network_required=view.cec.in_network_required,
+        approved=view.cec.approved, approved_in_network=view.cec.approved_in_network, in_review=view.cec.in_review,
+        outstanding=view.cec.outstanding, outstanding_in_network=view.cec.outstanding_in_network,
+        waived=view.cec.waived, complete=view.cec_complete, window=view.cec.window,
+        activities=[cec.activity_view(a) for a in activities],
+    )
 
 
 def transcript_csv(principal: Principal, renewal_year: int) -> str:
-    _, _, activities, totals = _record(principal.require_member(), renewal_year)
+    _, _, activities, totals, _ = _record(principal.require_member(), renewal_year)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
@@ -54,7 +81,7 @@ def transcript_csv(principal: Principal, renewal_year: int) -> str:
 
 def transcript_pdf(principal: Principal, renewal_year: int) -> bytes:
     member_id = principal.require_member()
-    profile, rule_set, activities, totals = _record(member_id, renewal_year)
+    profile, rule_set, activities, totals, _ = _record(member_id, renewal_year)
     rows = [(str(a["completed_on"]), a["title"], a["provider"], f"{float(a['cec']):g}",
              "yes" if a.get("in_network") else "no", a["status"]) for a in activities]
     return pdf.transcript(

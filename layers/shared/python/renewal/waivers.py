@@ -273,6 +273,13 @@ def list_requests(principal: Principal, status: str, limit: int, next_token: str
     return WaiverRequestList(items=[_request_view(i, with_link=True) for i in items], next_token=token)
 
 
+def list_own_requests(principal: Principal, limit: int, next_token: str | None) -> WaiverRequestList:
+    member_id = principal.require_member()
+    items, token = paging.newest_first(keys.member_pk(member_id), keys.WAIVER_REQUEST_PREFIX, at="created_at",
+                                       id_field="request_id", limit=limit, next_token=next_token)
+    return WaiverRequestList(items=[_request_view(i) for i in items], next_token=token)
+
+
 def decide_request(principal: Principal, request_id: str, decision: RequestDecision) -> WaiverRequest:
     principal.require_staff()
     member_id = keys.owner_of("R", request_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import decimal
 import functools
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -136,6 +137,24 @@ def batch_get(keys_: Sequence[Mapping[str, str]]) -> list[dict[str, Any]]:
             found.extend(from_item(item) for item in response.get("Responses", {}).get(table, []))
             pending = response.get("UnprocessedKeys") or {}
     return found
+
+
+def batch_write(*, puts: Sequence[Mapping[str, Any]] = (), deletes: Sequence[Mapping[str, str]] = ()) -> None:
+    """Unconditional puts and deletes, 25 a call (BatchWriteItem), unprocessed
+    items retried with a growing pause. For items whose correctness does not
+    hang on a condition (derived entries, idempotent records)."""
+    requests = [{"PutRequest": {"Item": to_item(record)}} for record in puts]
+    requests += [{"DeleteRequest": {"Key": to_item(key)}} for key in deletes]
+    table = config.table_name()
+    for start in range(0, len(requests), 25):
+        pending = {table: requests[start : start + 25]}
+        for attempt in range(8):
+            pending = client().batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+            if not pending:
+                break
+            time.sleep(min(1.0, 0.05 * 2**attempt))
+        else:
+            raise RuntimeError(f"{len(pending[table])} items stayed unprocessed (throttled)")
 
 
 class ConditionFailed(Exception):
