@@ -98,6 +98,8 @@ class LocalStack:
         functions = template.functions()
         os.environ.update(self.names.function_environment(functions))
         os.environ["PAGE_TOKEN_KEY"] = auth.load_or_create_page_token_key(self.state_dir)
+        # Links printed into documents (certificates) point at this stack unless PUBLIC_API_URL says otherwise.
+        os.environ["PUBLIC_API_URL"] = os.environ.get("PUBLIC_API_URL") or f"http://127.0.0.1:{self.port}"
         # Without STRIPE_API_KEY the SDK talks to local.stripe; the stack's own origins may be Checkout's return URLs.
         os.environ.update(local_stripe.environment(self.port, os.environ))
 

@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-from renewal import auth
+from renewal import auth, config
 from renewal.errors import DomainError, Forbidden, MalformedRequest, NotFound, Unauthorized, ValidationFailed
 
 logger = Logger()
@@ -96,14 +96,16 @@ def raw_body(app: APIGatewayHttpResolver) -> bytes:
 
 
 def public_base_url(app: APIGatewayHttpResolver) -> str:
-    """The API's own address as the caller reached it (for links such as a
-    certificate's verification URL)."""
-    event = app.current_event
-    host = event.headers.get("host") or event.request_context.domain_name
-    local = host.startswith(("127.0.0.1", "localhost", "[::1]"))
-    scheme = event.headers.get("x-forwarded-proto") or ("http" if local else "https")
-    stage = event.request_context.stage
-    return f"{scheme}://{host}" + ("" if stage in (None, "$default") else f"/{stage}")
+    """The API's public address, for links printed into documents (a
+    certificate's verification URL): the configured one, else the domain API
+    Gateway itself reports. Never the request's Host or X-Forwarded-Proto
+    headers: a caller could put anything there (`javascript://...`)."""
+    configured = config.public_api_url()
+    if configured:
+        return configured
+    context = app.current_event.request_context
+    stage = context.stage
+    return f"https://{context.domain_name}" + ("" if stage in (None, "$default") else f"/{stage}")
 
 
 def wants_csv(app: APIGatewayHttpResolver) -> bool:

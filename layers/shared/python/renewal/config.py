@@ -67,3 +67,9 @@ def page_token_key() -> str:
         # Without a key anyone could sign a token: refuse to run rather than sign with nothing.
         raise RuntimeError("PAGE_TOKEN_KEY is not set")
     return key
+
+
+def public_api_url() -> str:
+    """The API's public base URL (a custom domain, say), for links printed into
+    documents; empty means the domain API Gateway serves it on."""
+    return os.environ.get("PUBLIC_API_URL", "").strip().rstrip("/")
