@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from moto.server import ThreadedMotoServer
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from local import auth, outbox, resources, seed, sqs, state, template
+from local import auth, outbox, resources, s3_policy, seed, sqs, state, template
 from local import stripe as local_stripe
 from local.cors import Cors
 from local.gateway import Gateway
@@ -87,7 +86,7 @@ class LocalStack:
         _layer_on_path()
         # moto's server logs every AWS call through werkzeug's logger; only its warnings matter here.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.moto = s3_policy.MotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.moto.start()
         host, moto_port = self.moto.get_host_and_port()
         _aws_environment(f"http://{host}:{moto_port}")

@@ -59,6 +59,12 @@ def max_upload_bytes() -> int:
     return int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 
 
+def max_uploads_per_day() -> int:
+    """Uploads a member may start in a day. Unattached ones expire after a day,
+    so at most about twice this many are ever waiting in the bucket."""
+    return int(os.environ.get("MAX_UPLOADS_PER_DAY", "20"))
+
+
 def page_token_key() -> str:
     """The key that signs list tokens (`next_token`). template.yaml sets it from a
     generated secret; the local stack keeps its own in its state directory."""
