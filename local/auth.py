@@ -19,6 +19,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from local import state
+
 TOKEN_LIFETIME_S = 12 * 3600
 KEY_FILE = "jwt-signing-key.pem"
 
@@ -31,11 +33,7 @@ def load_or_create_key(state_dir: Path) -> rsa.RSAPrivateKey:
         return key
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    state_dir.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_bytes(pem)
-    temporary.chmod(0o600)
-    temporary.replace(path)
+    state.write_private(path, pem)
     return key
 
 
@@ -49,11 +47,7 @@ def load_or_create_page_token_key(state_dir: Path) -> str:
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     key = secrets.token_urlsafe(48)
-    state_dir.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(key, encoding="utf-8")
-    temporary.chmod(0o600)
-    temporary.replace(path)
+    state.write_private(path, key.encode())
     return key
 
 

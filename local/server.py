@@ -187,7 +187,8 @@ class LocalStack:
             f"    curl -s -H 'Authorization: Bearer {member_token}' {base}/me",
             "  As institute staff (GET /admin/members/{id}):",
             f"    curl -s -H 'Authorization: Bearer {staff_token}' {base}/admin/members/{member['member_id']}",
-            f"  More tokens: curl -s -X POST {base}/_local/token -d '{{\"sub\": \"me\", \"groups\": [\"member\"], "
+            f"  More tokens: curl -s -X POST {base}/_local/token -H 'Content-Type: application/json' "
+            f"-d '{{\"sub\": \"me\", \"groups\": [\"member\"], "
             f"\"member_id\": \"{member['member_id']}\"}}'",
         ])
 
