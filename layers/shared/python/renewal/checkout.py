@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, Field
 
-from renewal import config, invoices, keys
+from renewal import clock, config, dues, invoices, keys
 from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.errors import Conflict, ValidationFailed
@@ -62,8 +62,10 @@ def _return_url(given: str | None, default_path: str, field: str) -> str:
 def start_checkout(principal: Principal, invoice_id: str, request: CheckoutRequest) -> CheckoutSession:
     member_id = principal.require_member()
     invoice = invoices.own_invoice_record(member_id, invoice_id)
-    due = invoices.amount_due(invoice)
-    if invoice["status"] != "open" or due <= 0:
+    # What the invoice owes today, the reinstatement fee included once it is owed.
+    owed = dues.owed(invoice, clock.today())
+    due = owed.amount_due_cents
+    if not dues.payable(invoice) or due <= 0:
         raise Conflict(f"Invoice {invoice_id} is {invoice['status']}: there is nothing to pay.", code="invoice_not_open")
     success_url = _return_url(request.success_url, f"/renewal/paid?invoice_id={invoice_id}", "success_url")
     cancel_url = _return_url(request.cancel_url, f"/renewal?invoice_id={invoice_id}", "cancel_url")
@@ -71,9 +73,11 @@ def start_checkout(principal: Principal, invoice_id: str, request: CheckoutReque
     email = (profile.get("contact") or {}).get("email")
     from renewal.adapters import stripe_gateway  # heavy: loaded only by the function that takes payments
 
-    # Everything the session is made of: another e-mail, amount or return address is another session.
-    terms = {"lines": invoice["lines"], "due": due, "currency": invoice["currency"], "email": email,
-             "success_url": success_url, "cancel_url": cancel_url}
+    lines = _charged_lines(owed)
+    # Everything the session is made of: another e-mail, amount or return address is another
+    # session, and so is any change of the invoice (its version: paying again after a refund).
+    terms = {"lines": lines, "due": due, "currency": invoice["currency"], "email": email,
+             "success_url": success_url, "cancel_url": cancel_url, "version": invoice.get("version", 0)}
     fingerprint = hashlib.sha256(json.dumps(terms, sort_keys=True, default=str).encode()).hexdigest()[:32]
     current = invoice.get("checkout") or {}
     if current.get("fingerprint") == fingerprint:
@@ -81,23 +85,27 @@ def start_checkout(principal: Principal, invoice_id: str, request: CheckoutReque
         status, url = stripe_gateway.checkout_session(current["session_id"])
         if status == "open" and url:
             return CheckoutSession(checkout_url=url, session_id=current["session_id"])
-    if current.get("session_id") and stripe_gateway.expire_checkout_session(current["session_id"]) == "complete":
+    if current.get("session_id") and stripe_gateway.expire_checkout_session(current["session_id"]) == "complete" \
+            and not _applied(invoice, current["session_id"]):
         raise Conflict("A card payment for this invoice was just completed; it shows on the invoice in a moment.",
                        code="payment_in_progress")
     # One open session per invoice: the one before is expired, so it can no longer be paid.
     attempt = int(current.get("attempt", 0)) + 1
     url, session_id = stripe_gateway.create_checkout_session(
         invoice_id=invoice_id, member_id=member_id, renewal_year=int(invoice["renewal_year"]),
-        currency=invoice["currency"], lines=invoice["lines"], email=email,
+        currency=invoice["currency"], lines=lines, email=email,
         success_url=success_url, cancel_url=cancel_url,
         idempotency_key=f"checkout-{invoice_id}-{attempt}-{fingerprint}",
     )
+    # Recorded only while the invoice and its checkout are as read (payable, no other session since).
     seen = "checkout.attempt = :seen" if current else "attribute_not_exists(checkout)"
+    version = "version = :version" if "version" in invoice else "attribute_not_exists(version)"
     try:
         store.update(keys.invoice_key(int(invoice["renewal_year"]), member_id), "SET checkout = :checkout",
-                     condition=f"#status = :open AND {seen}", names={"#status": "status"},
+                     condition=f"{version} AND {seen}",
                      values={":checkout": {"session_id": session_id, "fingerprint": fingerprint, "attempt": attempt},
-                             ":open": "open", **({":seen": current["attempt"]} if current else {})})
+                             **({":seen": current["attempt"]} if current else {}),
+                             **({":version": invoice["version"]} if "version" in invoice else {})})
     except store.ConditionFailed:
         recorded = (store.get(keys.invoice_key(int(invoice["renewal_year"]), member_id)) or {}).get("checkout") or {}
         if recorded.get("session_id") == session_id:
@@ -106,3 +114,19 @@ def start_checkout(principal: Principal, invoice_id: str, request: CheckoutReque
         raise Conflict("The invoice changed while the checkout was opened (another checkout or a payment); "
                        "reload and try again.", code="checkout_conflict") from None
     return CheckoutSession(checkout_url=url, session_id=session_id)
+
+
+def _applied(invoice: dict, session_id: str) -> bool:
+    """Whether the payment of a completed session is on the invoice already (it
+    was paid, then refunded: the invoice may be paid again)."""
+    return any(p.get("reference") == session_id for p in invoice.get("payments", []))
+
+
+def _charged_lines(owed: dues.Owed) -> list[dict]:
+    """The session's line items: the invoice's lines that count, less what was
+    paid already (a partly refunded invoice owes only the rest)."""
+    lines = owed.payable_lines
+    if owed.amount_paid_cents:
+        return [{"code": "BALANCE", "description": "Balance due on " + ", ".join(l["description"] for l in lines),
+                 "amount_cents": owed.amount_due_cents}]
+    return lines

@@ -7,7 +7,7 @@ from typing import Any
 
 
 
-from renewal import cec, clock, invoices, invoicing, standing
+from renewal import cec, clock, dues, invoicing, standing
 from renewal.auth import Principal
 from renewal.members import load_page
 from renewal.model import Model
@@ -54,7 +54,7 @@ def renewal_view(rule_set: RuleSet, profile: dict[str, Any], related: list[dict[
         waived = (bool(invoice.get("cec_waived")) or standing.emeritus_from(waivers, year)
                   or standing.military_waived(waivers, year))
         tally, status, paid, done = year_standing.tally, year_standing.status, year_standing.paid, year_standing.cec_complete
-        invoice_id, due = invoice["invoice_id"], invoices.amount_due(invoice)
+        invoice_id, due = invoice["invoice_id"], dues.owed(invoice, today).amount_due_cents
     else:
         # Not invoiced yet: what the current rule set says the member will owe.
         assessment = invoicing.assess(
