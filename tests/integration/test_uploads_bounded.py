@@ -57,7 +57,7 @@ def test_an_upload_expires_after_a_day_unless_a_form_names_it(season):
 
 
 def test_the_bucket_expires_everything_under_uploads_after_a_day_and_keeps_documents():
-    (bucket,) = template.buckets().values()
+    bucket = template.buckets()["DocumentsBucket"]
     rules = bucket["LifecycleConfiguration"]["Rules"]
     expiring = [r for r in rules if r["Status"] == "Enabled" and r.get("ExpirationInDays")]
     assert [(r["Prefix"], r["ExpirationInDays"]) for r in expiring] == [("uploads/", 1)]
