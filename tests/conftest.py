@@ -20,6 +20,7 @@ os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "CredentialRenewal")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "credential-renewal")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+os.environ.setdefault("PAGE_TOKEN_KEY", "test-page-token-key")
 
 
 def pytest_configure(config) -> None:
