@@ -24,11 +24,7 @@ from typing import Any
 import boto3
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-<<<<<<< HEAD
-from local import alarms, auth, oidc, outbox, pipes, resources, seed, sqs, state, template
-=======
-from local import alarms, auth, oidc, outbox, resources, s3_policy, seed, sqs, state, template
->>>>>>> main
+from local import alarms, auth, oidc, outbox, pipes, resources, s3_policy, seed, sqs, state, template
 from local import stripe as local_stripe
 from local.cors import Cors
 from local.gateway import Gateway
