@@ -24,7 +24,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from local import auth, outbox, resources, seed, sqs, state, template
+from local import auth, cognito, outbox, resources, seed, sqs, state, template
 from local import stripe as local_stripe
 from local.cors import Cors
 from local.gateway import Gateway
@@ -121,8 +121,11 @@ class LocalStack:
 
         self.invoker = Invoker(functions)
         self.invoker.load_all()
+        self.user_pool = cognito.LocalUserPool(session.client("cognito-idp"), self.names.cognito_ids,
+                                               self.invoker.invoke, functions)
+        self.user_pool.load(state.read_json(self.state_dir / state.USERS_FILE))
         helpers = LocalHelpers(self.authority, self.invoker, self.outbox, self.clock, self.names.resolve,
-                               self.snapshots.changed, stripe=self.stripe)
+                               self.snapshots.changed, stripe=self.stripe, user_pool=self.user_pool)
         self.gateway = Gateway(self.invoker, self.authority, helpers, self.snapshots.changed,
                                Cors(self.names.cors_configuration()))
 
@@ -154,6 +157,7 @@ class LocalStack:
             state.OUTBOX_FILE: self.outbox.items(),
             state.DOCUMENTS_FILE: state.dump_buckets(self.s3, list(self.names.buckets.values())),
             state.CLOCK_FILE: {"today": self.clock.override.isoformat() if self.clock.override else None},
+            state.USERS_FILE: self.user_pool.dump(),
             local_stripe.STATE_FILE: self.stripe.state(),
         }
 

@@ -86,6 +86,7 @@ class Function:
     http_routes: list[dict[str, Any]] = field(default_factory=list)
     sqs_sources: list[dict[str, Any]] = field(default_factory=list)
     schedules: list[dict[str, Any]] = field(default_factory=list)
+    cognito_triggers: list[dict[str, Any]] = field(default_factory=list)
 
 
 def functions() -> dict[str, Function]:
@@ -123,6 +124,8 @@ def functions() -> dict[str, Function]:
                         "report_failures": "ReportBatchItemFailures" in (event_props.get("FunctionResponseTypes") or []),
                     }
                 )
+            elif event["Type"] == "Cognito":
+                function.cognito_triggers.append({"name": event_name, "trigger": event_props.get("Trigger")})
             elif event["Type"] in ("ScheduleV2", "Schedule"):
                 function.schedules.append(
                     {

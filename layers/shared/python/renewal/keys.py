@@ -13,6 +13,9 @@ Item keys (PK / SK):
   STRIPE_EVENT#{id}   EVENT                a Stripe event already applied (dedupe; TTL)
 
   DIRECTORY#{member_id} TERM#{term} | EMAIL | LIST   the member's entries in the member directory
+  MEMBER#{member_id}  ACCOUNT              the member's sign-in account (invited or linked)
+  STAFF_UPLOAD#{id}   UPLOAD               a member file staff uploaded (S3 key, size)
+  IMPORT#{import_id}  IMPORT | ERRORS#{batch}  an import run (GSI1 IMPORTS / started_at), the rows each batch rejected
 
 Index keys:
   GSI2PK MEMBERS#{shard}    GSI2SK {member_id}          members holding any credential, sharded
@@ -310,3 +313,49 @@ def affiliate_members_partition(affiliate: str) -> str:
 
 def affiliate_members_index(affiliate: str, sort_name: str, member_id: str) -> dict[str, str]:
     return {"GSI3PK": affiliate_members_partition(affiliate), "GSI3SK": f"{sort_name}#{member_id}"}
+
+
+# ---- going live: member imports and sign-in accounts (issue #15)
+
+
+ACCOUNT = "ACCOUNT"
+
+
+def account_key(member_id: str) -> dict[str, str]:
+    """The member's sign-in account (username, invited or linked): beside the profile."""
+    return {PK: member_pk(member_id), SK: ACCOUNT}
+
+
+def staff_upload_key(upload_id: str) -> dict[str, str]:
+    return {PK: f"STAFF_UPLOAD#{upload_id}", SK: "UPLOAD"}
+
+
+def import_upload_object_key(upload_id: str) -> str:
+    return f"uploads/{upload_id}.csv"
+
+
+def import_errors_object_key(import_id: str) -> str:
+    return f"errors/{import_id}.csv"
+
+
+def import_pk(import_id: str) -> str:
+    return f"IMPORT#{import_id}"
+
+
+def import_key(import_id: str) -> dict[str, str]:
+    return {PK: import_pk(import_id), SK: "IMPORT"}
+
+
+IMPORT_ERRORS_PREFIX = "ERRORS#"
+
+
+def import_errors_key(import_id: str, batch_id: str) -> dict[str, str]:
+    """The rows one batch of an import rejected (read back to write the error file)."""
+    return {PK: import_pk(import_id), SK: f"{IMPORT_ERRORS_PREFIX}{batch_id}"}
+
+
+IMPORTS_PARTITION = "IMPORTS"
+
+
+def imports_index(started_at: str, import_id: str) -> dict[str, str]:
+    return {"GSI1PK": IMPORTS_PARTITION, "GSI1SK": f"{started_at}#{import_id}"}
