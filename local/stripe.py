@@ -7,7 +7,9 @@ POST /webhooks/stripe through the stack's own gateway.
     GET  /_local/stripe/api/v1/checkout/sessions/{id}        retrieve
     GET  /_local/stripe/api/v1/checkout/sessions/{id}/line_items
     GET  /_local/stripe/checkout/{id}                        the page; its Pay button POSTs back
-    POST /_local/stripe/sessions/{id}/events {"type": ...}   refund, dispute, async outcome
+    POST /_local/stripe/sessions/{id}/events {"type": ...}   refund (with an optional "amount": a partial
+                                                             refund), dispute, dispute closed ("status":
+                                                             "won" | "lost"), async outcome
 
 Events are signed with the webhook secret exactly as Stripe signs them
 (stripe.WebhookSignature), so the webhook's verification runs unchanged.
@@ -28,7 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
 import stripe
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.test import Client
@@ -43,8 +45,8 @@ API_PREFIX = "/_local/stripe/api"
 WEBHOOK_PATH = "/webhooks/stripe"
 STATE_FILE = "stripe.json"
 SESSION_LIFETIME_S = 24 * 3600  # Checkout's default expires_at
-EventType = Literal["charge.refunded", "charge.dispute.created", "checkout.session.async_payment_failed",
-                    "checkout.session.async_payment_succeeded"]
+EventType = Literal["charge.refunded", "charge.dispute.created", "charge.dispute.closed",
+                    "checkout.session.async_payment_failed", "checkout.session.async_payment_succeeded"]
 
 log = logging.getLogger("local.http")
 
@@ -109,6 +111,18 @@ class EventRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: EventType
+    # charge.refunded: how much this refund returns (default: whatever is left, a full refund).
+    amount: int | None = Field(default=None, gt=0)
+    # charge.dispute.closed: how the bank decided.
+    status: Literal["won", "lost"] | None = None
+
+    @model_validator(mode="after")
+    def _fits_the_type(self) -> EventRequest:
+        if self.amount is not None and self.type != "charge.refunded":
+            raise ValueError("amount is for charge.refunded only")
+        if (self.status is not None) != (self.type == "charge.dispute.closed"):
+            raise ValueError("status (won or lost) is required for charge.dispute.closed, and only there")
+        return self
 
 
 class LocalStripe:
@@ -283,12 +297,16 @@ class LocalStripe:
             return parsed
         with self.lock:
             record = self.sessions[session_id]
-            event = _event(parsed.type, self._event_object(record, parsed.type))
+            try:
+                event = _event(parsed.type, self._event_object(record, parsed))
+            except StripeError as error:
+                return error_response(422, "invalid_event", str(error))
         status, body = self._deliver(event)
         return json_response(200, {"event_id": event["id"], "type": event["type"], "webhook_status": status,
                                    "webhook_response": body})
 
-    def _event_object(self, record: dict[str, Any], kind: str) -> dict[str, Any]:
+    def _event_object(self, record: dict[str, Any], request: EventRequest) -> dict[str, Any]:
+        kind = request.type
         session = record["session"]
         intent = self._payment_intent(record)
         metadata = copy.deepcopy(record.get("payment_intent_metadata") or session["metadata"])
@@ -304,13 +322,22 @@ class LocalStripe:
         charge = record.get("charge") or _id("ch_local")
         record["charge"] = charge
         if kind == "charge.refunded":
+            # Stripe's Charge carries the refunded total so far; `refunded` once all of it went back.
+            left = amount - record.get("refunded", 0)
+            refund = left if request.amount is None else request.amount
+            if refund <= 0 or refund > left:
+                raise StripeError(400, f"Refund amount ({refund}) is greater than the unrefunded amount ({left}).")
+            record["refunded"] = record.get("refunded", 0) + refund
             return {"id": charge, "object": "charge", "amount": amount, "amount_captured": amount,
-                    "amount_refunded": amount, "captured": True, "created": int(time.time()), "currency": currency,
-                    "livemode": False, "metadata": metadata, "paid": True, "payment_intent": intent,
-                    "refunded": True, "status": "succeeded"}
-        return {"id": _id("dp_local"), "object": "dispute", "amount": amount, "charge": charge,
+                    "amount_refunded": record["refunded"], "captured": True, "created": int(time.time()),
+                    "currency": currency, "livemode": False, "metadata": metadata, "paid": True,
+                    "payment_intent": intent, "refunded": record["refunded"] == amount, "status": "succeeded"}
+        dispute = record.get("dispute") or _id("dp_local")
+        record["dispute"] = dispute
+        return {"id": dispute, "object": "dispute", "amount": amount, "charge": charge,
                 "created": int(time.time()), "currency": currency, "livemode": False, "metadata": metadata,
-                "payment_intent": intent, "reason": "general", "status": "needs_response"}
+                "payment_intent": intent, "reason": "general",
+                "status": request.status if kind == "charge.dispute.closed" else "needs_response"}
 
     @staticmethod
     def _payment_intent(record: dict[str, Any]) -> str:

@@ -67,6 +67,17 @@ def record_offline_payment(
     return payments.record_offline(principal(app), invoice_id, payment)
 
 
+@app.post("/admin/invoices/<invoice_id>/reinstatement-waiver",
+          summary="Waive the reinstatement fee of an open invoice (the line is kept, voided; audited)",
+          responses={404: {"description": "No such invoice"},
+                     409: {"description": "The invoice is not open, or owes no reinstatement fee"}})
+def waive_reinstatement_fee(
+    invoice_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,100}$")],
+    waiver: Annotated[payments.FeeWaiver, Body()],
+) -> payments.invoices.Invoice:
+    return payments.waive_reinstatement_fee(principal(app), invoice_id, waiver)
+
+
 @app.get("/admin/payments", summary="Payments that need a person: amount mismatch, second payment, dispute")
 def list_payments(
     needs_attention: Annotated[bool, Query()] = True,

@@ -334,6 +334,26 @@ def test_duplicate_activities_are_refused_by_the_automatic_checks_with_a_note(se
     assert queue_ids == [first]
 
 
+def test_the_completeness_check_counts_only_what_the_automatic_checks_would_accept(season):
+    api = season
+    roster = {"title": "Fair Housing Update", "held_on": "2026-05-12", "contact_minutes": 240, "break_minutes": 60,
+              "attendees": ["M-1"]}
+    assert api.request("POST", "/affiliate/classes/FH-1/roster", claims=AASC, body=roster).json()["credited"] == ["M-1"]
+    # Only the class already credited (3 CECs): it counts nothing, so 5 are still missing (2 in-network).
+    same_class = activity("affiliate_class", 240, breaks=60, completed_on="2026-05-12", title="Fair Housing Update",
+                          provider="AASC")
+    refused = error(submit(api, M1, form(api, M1, same_class)), 422)
+    (detail,) = refused["details"]
+    assert (detail["rule"], detail["missing"], detail["missing_in_network"]) == (
+        "require_complete_submission", 5.0, 2.0)
+    assert [n["reason"] for n in detail["not_counted"]] == ["This activity was already reported or credited."]
+    # Committee hours beyond the participation cap count nothing either: 10 hours count 2.
+    padding = form(api, M1, activity("committee", 600))
+    refused = error(submit(api, M1, padding), 422)
+    assert (refused["details"][0]["missing"], refused["details"][0]["missing_in_network"]) == (3.0, 2.0)
+    assert drain(QUEUE, PROCESSOR) == 0 and cec_of(api, M1)["cec"]["in_review"] == 0.0
+
+
 # ------------------------------------------------------------------ review
 
 

@@ -237,3 +237,21 @@ def test_complete_exactly_when_waived_or_both_minimums_are_reached(approved, in_
     t = Tally(approved=approved + in_network, approved_in_network=in_network)
     expected = waived or (approved + in_network >= required and in_network >= in_network_required)
     assert complete(t, required, in_network_required, waived) == expected
+
+
+def test_what_the_automatic_checks_refuse_counts_nothing_before_a_submission_too():
+    window = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    credited = {"activity_id": "CLASS-AASC-1", "type": "affiliate_class", "title": "Fair Housing",
+                "provider": "AASC", "completed_on": "2026-05-12", "status": "approved"}
+    sent = [
+        {**credited, "activity_id": "F-1-a", "title": " fair housing "},        # the class already credited
+        {**credited, "activity_id": "F-1-b", "title": "New class"},             # new: counts
+        {**credited, "activity_id": "F-1-c", "title": "New class"},             # twice in the same list
+        {**credited, "activity_id": "F-1-d", "title": "Old", "completed_on": "2025-12-31"},
+        {**credited, "activity_id": "F-1-e", "type": "corporate_training", "title": "In-house"},
+    ]
+    refused = cec.uncountable(sent, [credited], *window)
+    assert sorted(refused) == ["F-1-a", "F-1-c", "F-1-d", "F-1-e"]
+    assert refused["F-1-a"] == refused["F-1-c"] == cec.ALREADY_REPORTED
+    # A rejected report of the same class does not stand in the way.
+    assert cec.uncountable(sent[:1], [{**credited, "status": "rejected"}], *window) == {}

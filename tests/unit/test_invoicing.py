@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from renewal.invoicing import Assessment, Held, assess, held_from_profile, reinstatement_line
+from renewal.invoicing import Assessment, Held, assess, held_from_profile
 from renewal.members import MemberIn
 from renewal.rules import RuleSet, RuleSetIn
 
@@ -203,12 +203,6 @@ def test_emeritus_fee_of_zero_is_a_fee_not_an_absence():
 def test_emeritus_camt_only_holder_is_still_not_required():
     assessment = assess(held("CAMT"), rule_set(), emeritus=True)
     assert not assessment.required and not assessment.cec_waived
-
-
-def test_reinstatement_line_carries_the_rule_set_fee():
-    line = reinstatement_line(2027, 5000)
-    assert (line.code, line.amount_cents) == ("REINSTATEMENT", 5000)
-    assert "2027" in line.description
 
 
 # ------------------------------------------------------------------ properties

@@ -73,12 +73,14 @@ def invoice(**changes) -> dict:
         "renewal_year": 2027,
         "status": "open",
         "credentials": ["CAM", "CALP"],
+        "lines": [{"code": "CAM", "description": "CAM renewal 2027", "amount_cents": 17500},
+                  {"code": "CALP", "description": "CALP renewal 2027", "amount_cents": 12500}],
         "total_cents": 30000,
         "amount_paid_cents": 0,
         "cec_required": 8.0,
         "in_network_required": 5.0,
         "due_date": "2027-01-01",
-        "terms": {"grace_ends": "2027-03-31"},
+        "terms": {"grace_ends": "2027-03-31", "reinstatement_fee_cents": 5000},
     }
     record.update(changes)
     return record
@@ -86,17 +88,18 @@ def invoice(**changes) -> dict:
 
 @pytest.mark.parametrize("kind", [INVOICE_ISSUED, DUE_SOON, GRACE_STARTED, LAPSED])
 def test_every_notice_names_the_year_and_greets_the_member(kind):
-    subject, text = compose(kind, invoice(), "Ana")
+    subject, text = compose(kind, invoice(), "Ana", today=dt.date(2026, 11, 1))
     assert "2027" in subject
     assert text.startswith("Dear Ana,")
 
 
 def test_invoice_notice_states_amount_credentials_and_the_shared_requirement():
-    _, text = compose(INVOICE_ISSUED, invoice(), "Ana")
+    _, text = compose(INVOICE_ISSUED, invoice(), "Ana", today=dt.date(2026, 10, 1))
     assert "$300.00" in text and "CAM, CALP" in text and "8 CECs (5 in-network)" in text
     assert "INV-2027-M-1001" in text and "2027-01-01" in text
 
 
 def test_lapsed_notice_states_the_amount_including_reinstatement_and_the_grace_end():
-    _, text = compose(LAPSED, invoice(total_cents=35000), "Ana")
+    # 1 April: the fee is owed whether or not the daily run wrote its line.
+    _, text = compose(LAPSED, invoice(), "Ana", today=dt.date(2027, 4, 1))
     assert "$350.00" in text and "2027-03-31" in text and "reinstatement" in text.lower()

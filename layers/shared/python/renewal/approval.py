@@ -32,8 +32,6 @@ def automatic_checks(submission: Mapping[str, Any], items: list[Mapping[str, Any
     end = dt.date.fromisoformat(terms["earning_window"]["end"])
     forms = {i["form_id"]: i for i in items if str(i.get("SK", "")).startswith(keys.FORM_PREFIX)}
     own = {a["activity_id"] for a in submission["activities"]}
-    credited = {cec.signature(a) for a in standing.activities(items)
-                if a["activity_id"] not in own and a.get("status") in (cec.APPROVED, cec.PENDING, "not_counted")}
     refused: dict[str, str] = {}
     for form_id in submission["form_ids"]:
         form = forms.get(form_id)
@@ -41,20 +39,9 @@ def automatic_checks(submission: Mapping[str, Any], items: list[Mapping[str, Any
             for activity in submission["activities"]:
                 if activity["activity_id"].startswith(f"{form_id}-"):
                     refused[activity["activity_id"]] = "The form is not a signed form of this member."
-    seen: set[tuple] = set()
-    for activity in submission["activities"]:
-        activity_id = activity["activity_id"]
-        if activity_id in refused:
-            continue
-        reason = cec.refusal(activity["type"])
-        if reason:
-            refused[activity_id] = reason
-        elif not start <= dt.date.fromisoformat(str(activity["completed_on"])) <= end:
-            refused[activity_id] = f"Completed outside the earning window {start} to {end}."
-        elif cec.signature(activity) in credited or cec.signature(activity) in seen:
-            refused[activity_id] = "This activity was already reported or credited."
-        seen.add(cec.signature(activity))
-    return refused
+    others = [a for a in standing.activities(items) if a["activity_id"] not in own]
+    signed = [a for a in submission["activities"] if a["activity_id"] not in refused]
+    return {**refused, **cec.uncountable(signed, others, start, end)}
 
 
 def process(member_id: str, submission_id: str) -> str | None:

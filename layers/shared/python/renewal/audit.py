@@ -20,6 +20,10 @@ from renewal.auth import Principal
 from renewal.model import Model
 
 
+# Changes made on behalf of nobody in particular (a verified Stripe event, a schedule).
+SYSTEM = Principal(sub="system", groups=frozenset({"system"}))
+
+
 class AuditEntry(Model):
     at: str
     actor: str

@@ -36,13 +36,14 @@ class Tally:
     approved: float = 0.0
     approved_in_network: float = 0.0
     in_review: float = 0.0
+    in_review_in_network: float = 0.0
 
 
 def tally(activities: Iterable[Mapping[str, Any]], window_start: dt.date, window_end: dt.date, cap: float) -> Tally:
     """Countable CECs earned inside the window. Committee, legislative and
     teaching together count at most `cap`; the excess is recorded, not counted."""
     approved = in_network = participation = 0.0
-    pending = pending_participation = 0.0
+    pending = pending_in_network = pending_participation = 0.0
     for activity in activities:
         completed_on = dt.date.fromisoformat(str(activity["completed_on"]))
         if not window_start <= completed_on <= window_end:
@@ -64,6 +65,8 @@ def tally(activities: Iterable[Mapping[str, Any]], window_start: dt.date, window
                 pending_participation += amount
             else:
                 pending += amount
+                if kind in IN_NETWORK_TYPES:
+                    pending_in_network += amount
     cap = float(cap)
     counted_participation = min(cap, participation)
     review_participation = min(max(0.0, cap - counted_participation), pending_participation)
@@ -71,6 +74,7 @@ def tally(activities: Iterable[Mapping[str, Any]], window_start: dt.date, window
         approved=approved + counted_participation,
         approved_in_network=in_network,
         in_review=pending + review_participation,
+        in_review_in_network=pending_in_network,
     )
 
 
@@ -137,6 +141,31 @@ def counted_twice(activity: Mapping[str, Any], others: Iterable[Mapping[str, Any
     mine = signature(activity)
     return any(o["activity_id"] != activity["activity_id"] and o.get("status") == APPROVED and signature(o) == mine
                for o in others)
+
+
+# What an activity that counts nothing is, on a submission: the automatic checks
+# refuse it, and the completeness check before a submission counts it as zero.
+ALREADY_REPORTED = "This activity was already reported or credited."
+
+
+def uncountable(activities: Iterable[Mapping[str, Any]], others: Iterable[Mapping[str, Any]],
+                window_start: dt.date, window_end: dt.date) -> dict[str, str]:
+    """activity id -> why it will count nothing: a type never accepted, a date
+    outside the earning window, or the same activity already credited or
+    reported (approved, in review or over the cap), or twice in the list."""
+    credited = {signature(o) for o in others if o.get("status") in (APPROVED, PENDING, "not_counted")}
+    refused: dict[str, str] = {}
+    seen: set[tuple] = set()
+    for activity in activities:
+        reason = refusal(activity["type"])
+        if reason is None and not window_start <= dt.date.fromisoformat(str(activity["completed_on"])) <= window_end:
+            reason = f"Completed outside the earning window {window_start} to {window_end}."
+        if reason is None and (signature(activity) in credited or signature(activity) in seen):
+            reason = ALREADY_REPORTED
+        if reason:
+            refused[activity["activity_id"]] = reason
+        seen.add(signature(activity))
+    return refused
 
 
 def refusal(kind: str) -> str | None:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, Field
 
-from renewal import config, invoices, keys
+from renewal import clock, config, dues, invoices, keys
 from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.errors import Conflict, ValidationFailed
@@ -52,8 +52,10 @@ def _return_url(given: str | None, default_path: str, field: str) -> str:
 def start_checkout(principal: Principal, invoice_id: str, request: CheckoutRequest) -> CheckoutSession:
     member_id = principal.require_member()
     invoice = invoices.own_invoice_record(member_id, invoice_id)
-    due = invoices.amount_due(invoice)
-    if invoice["status"] != "open" or due <= 0:
+    # What the invoice owes today, the reinstatement fee included once it is owed.
+    owed = dues.owed(invoice, clock.today())
+    due = owed.amount_due_cents
+    if not dues.payable(invoice) or due <= 0:
         raise Conflict(f"Invoice {invoice_id} is {invoice['status']}: there is nothing to pay.", code="invoice_not_open")
     success_url = _return_url(request.success_url, f"/renewal/paid?invoice_id={invoice_id}", "success_url")
     cancel_url = _return_url(request.cancel_url, f"/renewal?invoice_id={invoice_id}", "cancel_url")
@@ -65,8 +67,19 @@ def start_checkout(principal: Principal, invoice_id: str, request: CheckoutReque
     fingerprint = hashlib.sha256(f"{success_url}|{cancel_url}".encode()).hexdigest()[:16]
     url, session_id = stripe_gateway.create_checkout_session(
         invoice_id=invoice_id, member_id=member_id, renewal_year=int(invoice["renewal_year"]),
-        currency=invoice["currency"], lines=invoice["lines"], email=(profile.get("contact") or {}).get("email"),
+        currency=invoice["currency"], lines=_charged_lines(owed), email=(profile.get("contact") or {}).get("email"),
         success_url=success_url, cancel_url=cancel_url,
-        idempotency_key=f"checkout-{invoice_id}-{due}-{fingerprint}",
+        # The version moves with every change of the invoice: paying again after a refund opens a new session.
+        idempotency_key=f"checkout-{invoice_id}-{due}-{fingerprint}-v{invoice.get('version', 0)}",
     )
     return CheckoutSession(checkout_url=url, session_id=session_id)
+
+
+def _charged_lines(owed: dues.Owed) -> list[dict]:
+    """The session's line items: the invoice's lines that count, less what was
+    paid already (a partly refunded invoice owes only the rest)."""
+    lines = owed.payable_lines
+    if owed.amount_paid_cents:
+        return [{"code": "BALANCE", "description": "Balance due on " + ", ".join(l["description"] for l in lines),
+                 "amount_cents": owed.amount_due_cents}]
+    return lines

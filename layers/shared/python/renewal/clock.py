@@ -38,6 +38,15 @@ def now_precise_iso() -> str:
     return now().isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
+def day_of(timestamp: int) -> dt.date:
+    """The domain date of a moment given in seconds since the epoch (Stripe's
+    `created`). With the domain clock moved, moments keep their distance from
+    now: a session created a minute ago was created "today"."""
+    day = dt.datetime.fromtimestamp(timestamp, dt.UTC).date()
+    real_today = dt.datetime.now(dt.UTC).date()
+    return today() + (day - real_today) if today() != real_today else day
+
+
 def set_today(day: dt.date | None) -> None:
     global _override
     _override = day

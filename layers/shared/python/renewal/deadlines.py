@@ -14,7 +14,7 @@ from typing import Any
 
 
 
-from renewal import clock, invoicing, keys, notices, standing
+from renewal import clock, dues, keys, notices, standing
 from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.model import Model
@@ -50,7 +50,7 @@ def _incomplete(invoice: Mapping[str, Any], today: dt.date) -> bool:
     """Still owes something: payment, or (paid) CECs. Completeness is derived from
     the member's record; once found complete it is remembered on the invoice
     (`renewed_on`), since approved CECs and a payment stay, so later runs skip it."""
-    if invoice["status"] == "open":
+    if dues.payable(invoice):
         return True
     if invoice["status"] != "paid" or invoice.get("renewed_on"):
         return False
@@ -75,11 +75,11 @@ def _apply(invoice: dict[str, Any], today: dt.date) -> dict[str, int]:
     grace_ends = dt.date.fromisoformat(terms["grace_ends"])
     if today > grace_ends:
         outcome["lapsed"] = 1
-        if invoice["status"] == "open" and _add_reinstatement(invoice, today):
+        if dues.fee_owed(invoice, today) and dues.payable(invoice) and _add_reinstatement(invoice, today):
             outcome["fee"] = 1
             invoice = store.get(keys.invoice_key(int(invoice["renewal_year"]), invoice["member_id"])) or invoice
     due = []
-    if invoice["status"] == "open":
+    if dues.payable(invoice):
         due.append(notices.INVOICE_ISSUED)
     stage = notices.stage_notice(today, due_date, grace_ends, int(terms["reminder_days_before_due"]))
     if stage:
@@ -95,17 +95,19 @@ def _apply(invoice: dict[str, Any], today: dt.date) -> dict[str, int]:
 
 
 def _add_reinstatement(invoice: Mapping[str, Any], today: dt.date) -> bool:
-    """Adds the reinstatement line once, whatever the number of runs."""
+    """Writes the fee line for good, once, whatever the number of runs. (The fee
+    is owed from the day after the grace end whether or not this line exists.)"""
     year = int(invoice["renewal_year"])
-    fee = int(invoice["terms"]["reinstatement_fee_cents"])
-    line = invoicing.reinstatement_line(year, fee).model_dump()
     try:
         store.update(
             keys.invoice_key(year, invoice["member_id"]),
-            "SET #lines = list_append(#lines, :line), total_cents = total_cents + :fee, reinstated_on = :today",
-            condition="#status = :open AND attribute_not_exists(reinstated_on)",
+            "SET #lines = list_append(#lines, :line), total_cents = total_cents + :fee, reinstated_on = :today, "
+            "version = if_not_exists(version, :zero) + :one",
+            condition="#status IN (:open, :refunded) AND attribute_not_exists(reinstated_on) "
+                      "AND attribute_not_exists(fee_waived)",
             names={"#lines": "lines", "#status": "status"},
-            values={":line": [line], ":fee": fee, ":today": today.isoformat(), ":open": "open"},
+            values={":line": [dues.fee_line(invoice)], ":fee": dues.fee_cents(invoice), ":today": today.isoformat(),
+                    ":open": dues.OPEN, ":refunded": dues.REFUNDED, ":zero": 0, ":one": 1},
         )
         return True
     except store.ConditionFailed:

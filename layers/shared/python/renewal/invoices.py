@@ -4,11 +4,10 @@ of the rule set it was issued under."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
-
-
-from renewal import keys
+from renewal import clock, dues, keys
 from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.errors import NotFound
@@ -50,23 +49,19 @@ class InvoiceList(Model):
     next_token: str | None = None
 
 
-def amount_due(record: dict[str, Any]) -> int:
-    if record["status"] != "open":
-        return 0
-    return max(0, int(record["total_cents"]) - int(record.get("amount_paid_cents", 0)))
-
-
-def view(record: dict[str, Any]) -> Invoice:
+def view(record: dict[str, Any], today: dt.date | None = None) -> Invoice:
+    """The invoice as of today: the reinstatement fee is on it from the day it is owed."""
+    owed = dues.owed(record, today or clock.today())
     return Invoice(
         invoice_id=record["invoice_id"],
         member_id=record["member_id"],
         renewal_year=record["renewal_year"],
         status=record["status"],
         currency=record["currency"],
-        lines=record["lines"],
-        total_cents=record["total_cents"],
-        amount_paid_cents=record.get("amount_paid_cents", 0),
-        amount_due_cents=amount_due(record),
+        lines=list(owed.lines),
+        total_cents=owed.total_cents,
+        amount_paid_cents=owed.amount_paid_cents,
+        amount_due_cents=owed.amount_due_cents,
         cec_required=record["cec_required"],
         in_network_required=record["in_network_required"],
         issued_at=record["issued_at"],
@@ -74,6 +69,36 @@ def view(record: dict[str, Any]) -> Invoice:
         paid_at=record.get("paid_at"),
         payments=record.get("payments", []),
     )
+
+
+def guard(invoice: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A condition that holds only while the invoice is as it was read: every
+    write to an invoice moves its `version` on."""
+    seen = invoice.get("version")
+    if seen is None:
+        return "attribute_not_exists(version)", {}
+    return "version = :seen_version", {":seen_version": seen}
+
+
+def save_ops(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """The writes that turn the invoice as read (`before`) into `after`, for a
+    transaction: only the attributes that changed, guarded by the version."""
+    condition, values = guard(before)
+    names: dict[str, str] = {"#version": "version"}
+    sets, removes = ["#version = :next_version"], []
+    values = {**values, ":next_version": int(before.get("version") or 0) + 1}
+    for n, name in enumerate(sorted(set(before) | set(after) - {keys.PK, keys.SK, "version"})):
+        if name in (keys.PK, keys.SK, "version") or before.get(name) == after.get(name):
+            continue
+        names[f"#a{n}"] = name
+        if after.get(name) is None or after.get(name) == set():  # DynamoDB keeps no empty sets
+            removes.append(f"#a{n}")
+        else:
+            sets.append(f"#a{n} = :a{n}")
+            values[f":a{n}"] = after[name]
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    key = keys.invoice_key(int(before["renewal_year"]), before["member_id"])
+    return [store.update_op(key, expression, condition=condition, names=names, values=values)]
 
 
 def list_own_invoices(principal: Principal) -> InvoiceList:

@@ -19,12 +19,10 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-
+from pydantic import Field
 
 from renewal.model import Model
 from renewal.rules import RuleSet
-
-REINSTATEMENT = "REINSTATEMENT"
 
 
 @dataclass(frozen=True)
@@ -37,6 +35,8 @@ class InvoiceLine(Model):
     code: str
     description: str
     amount_cents: int
+    void: bool = Field(default=False, description="A line that no longer applies: kept, left out of the totals.")
+    void_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,3 @@ def assess(held: Iterable[Held], rule_set: RuleSet, *, emeritus: bool = False) -
 
 def _first_year(credential: Held, rule_set: RuleSet) -> bool:
     return rule_set.first_year_cec_waived and rule_set.earning_window.holds(credential.earned_on)
-
-
-def reinstatement_line(rule_set_year: int, fee_cents: int) -> InvoiceLine:
-    return InvoiceLine(code=REINSTATEMENT, description=f"Reinstatement fee {rule_set_year}", amount_cents=fee_cents)

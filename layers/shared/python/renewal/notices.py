@@ -10,9 +10,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from renewal import keys
+from renewal import clock, dues, keys
 from renewal.adapters import notify, store
-from renewal.invoices import amount_due
 
 logger = Logger()
 
@@ -33,9 +32,10 @@ def stage_notice(today: dt.date, due_date: dt.date, grace_ends: dt.date, days_be
     return None
 
 
-def compose(kind: str, invoice: Mapping[str, Any], first_name: str) -> tuple[str, str]:
+def compose(kind: str, invoice: Mapping[str, Any], first_name: str, *, today: dt.date | None = None
+            ) -> tuple[str, str]:
     year = invoice["renewal_year"]
-    due = amount_due(invoice)
+    due = dues.owed(invoice, today or clock.today()).amount_due_cents
     money = f"${due / 100:,.2f}"
     credentials = ", ".join(invoice.get("credentials", []))
     cec = f"{float(invoice['cec_required']):g} CECs ({float(invoice['in_network_required']):g} in-network)"

@@ -21,7 +21,7 @@ from aws_lambda_powertools import Logger
 from pydantic import ConfigDict, Field, StringConstraints
 from typing_extensions import Annotated
 
-from renewal import audit, clock, invoices, keys, notices, paging
+from renewal import audit, clock, dues, invoices, keys, notices, paging
 from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, RuleViolation, ValidationFailed
@@ -34,6 +34,10 @@ EVENT_RETENTION_S = 90 * 24 * 3600
 MAX_ATTEMPTS = 3
 
 APPLIED, NEEDS_ATTENTION, REFUNDED, DISPUTED = "applied", "needs_attention", "refunded", "disputed"
+PARTIALLY_REFUNDED = "partially_refunded"
+# Payments that never settled their invoice: refunding them touches no invoice.
+EXTRA_REASONS = frozenset({"unknown_invoice", "second_payment", "amount_mismatch", "refund_before_payment",
+                           "invoice_void", "invoice_disputed", "invoice_refunded", "invoice_open"})
 
 
 @dataclass
@@ -49,6 +53,9 @@ class Incoming:
     reference: str | None = None
     event_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # The day whose amount due the payment must match: a check's `received_on`,
+    # the day a Checkout Session quoted its amount. None: today.
+    fee_day: dt.date | None = None
 
 
 @dataclass
@@ -103,20 +110,12 @@ def _payment_record(incoming: Incoming, invoice: Mapping[str, Any] | None, statu
         "status": status,
         "reason": reason,
         "needs_attention": status == NEEDS_ATTENTION,
+        "settled_invoice": status == APPLIED,
         **incoming.extra,
     }
     if status == NEEDS_ATTENTION:
         record.update(keys.attention_index(now, incoming.payment_id))
     return record
-
-
-def _unchanged(invoice: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    """A condition that holds only while the invoice is as it was read."""
-    return (
-        "#status = :seen_status AND total_cents = :seen_total AND amount_paid_cents = :seen_paid",
-        {":seen_status": invoice["status"], ":seen_total": invoice["total_cents"],
-         ":seen_paid": invoice.get("amount_paid_cents", 0)},
-    )
 
 
 def _judge(incoming: Incoming, invoice: Mapping[str, Any] | None) -> str | None:
@@ -125,11 +124,24 @@ def _judge(incoming: Incoming, invoice: Mapping[str, Any] | None) -> str | None:
         return "unknown_invoice"
     if invoice["status"] == "paid":
         return "second_payment"  # refund it: the invoice was already paid
-    if invoice["status"] != "open":
+    if not dues.payable(invoice):
         return f"invoice_{invoice['status']}"
-    if incoming.currency.lower() != invoice["currency"] or incoming.amount_cents != invoices.amount_due(invoice):
+    due = dues.owed(invoice, incoming.fee_day or clock.today()).amount_due_cents
+    if incoming.currency.lower() != invoice["currency"] or incoming.amount_cents != due:
         return "amount_mismatch"
     return None
+
+
+def _settled(invoice: dict[str, Any], incoming: Incoming) -> tuple[dict[str, Any], str | None]:
+    """The invoice once the payment settles it, and what happened to the fee line."""
+    day = incoming.fee_day or clock.today()
+    lines, fee_change = dues.settled_lines(invoice, day)
+    entry = {"payment_id": incoming.payment_id, "method": incoming.method, "amount_cents": incoming.amount_cents,
+             "currency": incoming.currency, "received_at": incoming.received_at, "reference": incoming.reference}
+    return {**invoice, "lines": lines, "total_cents": dues.stored_total(lines), "status": "paid",
+            "amount_paid_cents": int(invoice.get("amount_paid_cents", 0)) + incoming.amount_cents,
+            "paid_at": clock.now_iso(), "settled_on": day.isoformat(),
+            "payments": [*invoice.get("payments", []), entry]}, fee_change
 
 
 def _load_invoice(invoice_id: str | None) -> dict[str, Any] | None:
@@ -140,36 +152,34 @@ def _load_invoice(invoice_id: str | None) -> dict[str, Any] | None:
 def receive(incoming: Incoming, *, offline_by: Principal | None = None) -> Outcome:
     """Applies a payment exactly once. Staff recording an offline payment get an
     error instead of a flag when it cannot settle the invoice."""
+    actor = offline_by or audit.SYSTEM
     for _ in range(MAX_ATTEMPTS):
         invoice = _load_invoice(incoming.invoice_id)
         reason = _judge(incoming, invoice)
         if offline_by is not None and reason is not None:
-            _refuse_offline(reason, invoice)
+            _refuse_offline(reason, invoice, incoming)
         operations = _event_op(incoming.event_id)
         if reason is None:
             assert invoice is not None
             operations.append(store.put_op(_payment_record(incoming, invoice, APPLIED, None),
                                            condition="attribute_not_exists(PK)"))
-            condition, values = _unchanged(invoice)
-            entry = {"payment_id": incoming.payment_id, "method": incoming.method,
-                     "amount_cents": incoming.amount_cents, "currency": incoming.currency,
-                     "received_at": incoming.received_at, "reference": incoming.reference}
-            operations.append(store.update_op(
-                keys.invoice_key(int(invoice["renewal_year"]), invoice["member_id"]),
-                "SET #status = :paid, amount_paid_cents = amount_paid_cents + :amount, paid_at = :now, "
-                "payments = list_append(payments, :entry)",
-                condition=condition,
-                names={"#status": "status"},
-                values={**values, ":paid": "paid", ":amount": incoming.amount_cents, ":now": clock.now_iso(),
-                        ":entry": [entry]},
-            ))
+            settled, fee_change = _settled(invoice, incoming)
+            operations += invoices.save_ops(invoice, settled)
+            history = keys.member_history_pk(invoice["member_id"])
             if offline_by is not None:
                 operations.append(audit.entry_op(
-                    offline_by, history_pk=keys.member_history_pk(invoice["member_id"]), action="payment.offline",
+                    offline_by, history_pk=history, action="payment.offline",
                     changes={"invoice_id": {"from": None, "to": incoming.invoice_id},
                              "amount_cents": {"from": None, "to": incoming.amount_cents},
                              "method": {"from": None, "to": incoming.method},
-                             "reference": {"from": None, "to": incoming.reference}}))
+                             "reference": {"from": None, "to": incoming.reference},
+                             "received_on": {"from": None, "to": incoming.received_at}}))
+            if fee_change == "voided":
+                operations.append(audit.entry_op(
+                    actor, history_pk=history, action="reinstatement_fee.void",
+                    changes={"invoice_id": {"from": None, "to": incoming.invoice_id},
+                             "reason": {"from": None, "to": "payment received within the grace period"},
+                             "received_on": {"from": None, "to": settled["settled_on"]}}))
         else:
             operations.append(store.put_op(_payment_record(incoming, invoice, NEEDS_ATTENTION, reason),
                                            condition="attribute_not_exists(PK)"))
@@ -187,73 +197,144 @@ def receive(incoming: Incoming, *, offline_by: Principal | None = None) -> Outco
                 return Outcome("duplicate", "payment already recorded")
             continue  # the invoice changed under us: judge again against its new state
         if reason is None:
-            return Outcome("applied", invoice=invoice)
+            return Outcome("applied", invoice=settled)
         logger.warning("payment needs attention", extra={"payment_id": incoming.payment_id, "reason": reason})
         return Outcome("flagged", reason, invoice)
     raise Conflict("The invoice kept changing while the payment was applied; try again.")
 
 
-def _refuse_offline(reason: str, invoice: Mapping[str, Any] | None) -> None:
+def _refuse_offline(reason: str, invoice: Mapping[str, Any] | None, incoming: Incoming) -> None:
     if invoice is None:
         raise NotFound("No such invoice.")
     if reason == "amount_mismatch":
+        day = incoming.fee_day or clock.today()
+        due = dues.owed(invoice, day).amount_due_cents
         raise RuleViolation(
-            f"The amount must equal the amount due, {invoices.amount_due(invoice)} cents.",
+            f"The amount must equal the amount due on {day.isoformat()}, the day it was received: {due} cents.",
             code="amount_mismatch",
-            details=[{"field": "amount_cents", "amount_due_cents": invoices.amount_due(invoice)}],
+            details=[{"field": "amount_cents", "amount_due_cents": due, "received_on": day.isoformat()}],
         )
     raise Conflict(f"The invoice is {invoice['status']}, not open.", code="invoice_not_open")
 
 
-def reverse(payment_id: str, kind: Literal["refunded", "disputed"], *, event_id: str, invoice_id: str | None,
-            amount_cents: int, currency: str) -> Outcome:
-    """A refund or a dispute made in Stripe: recorded, and the renewal is no longer paid."""
+def settled_invoice(payment: Mapping[str, Any]) -> bool:
+    """Whether this payment is the one that paid its invoice (not an extra one)."""
+    if "settled_invoice" in payment:
+        return bool(payment["settled_invoice"])
+    return payment["status"] != NEEDS_ATTENTION and payment.get("reason") not in EXTRA_REASONS
+
+
+Reversal = Literal["refund", "dispute", "dispute_won", "dispute_lost"]
+
+
+def _reversed_payment(payment: Mapping[str, Any], change: Reversal, amount_cents: int,
+                      now: str) -> tuple[dict[str, Any], int]:
+    """The payment record after the change, and how much money went back to the
+    member with it (what the invoice's amount paid loses)."""
+    settles = settled_invoice(payment)
+    updated = {**payment, "reversed_at": now}
+    returned = 0
+    if change == "refund":
+        # Stripe reports the refunded total so far: the new part is what we did not know.
+        returned = max(0, amount_cents - int(payment.get("refunded_cents", 0)))
+        full = amount_cents >= int(payment["amount_cents"])
+        updated.update(refunded_cents=max(amount_cents, int(payment.get("refunded_cents", 0))),
+                       status=REFUNDED if full else PARTIALLY_REFUNDED)
+        # A partial refund needs a person (is the renewal still covered?); a full
+        # one of an extra payment resolves the attention it had.
+        updated.update(needs_attention=not full, reason=None if full else "partial_refund")
+    elif change == "dispute":
+        updated.update(status=DISPUTED, needs_attention=True, reason="dispute", dispute="open")
+    elif change == "dispute_won":
+        updated.update(status=APPLIED if settles else payment["status"], needs_attention=False, reason=None,
+                       dispute="won")
+    else:  # lost: as a full refund of what was disputed
+        returned = max(0, min(amount_cents, int(payment["amount_cents"]) - int(payment.get("refunded_cents", 0))))
+        updated.update(status=REFUNDED, needs_attention=False, reason=None, dispute="lost",
+                       refunded_cents=int(payment.get("refunded_cents", 0)) + returned)
+    return updated, (returned if settles else 0)
+
+
+def _invoice_after(invoice: dict[str, Any], payment: Mapping[str, Any], change: Reversal,
+                   returned: int) -> dict[str, Any]:
+    if change == "dispute":
+        changed = {**invoice, "status": dues.DISPUTED} if invoice["status"] == "paid" else dict(invoice)
+    elif change == "dispute_won":
+        changed = dues.after_dispute_won(invoice)
+    else:
+        changed = dues.after_refund(invoice, returned, dispute_closed=change == "dispute_lost")
+    changed["payments"] = [{**entry, "refunded_cents": payment.get("refunded_cents", 0)}
+                           if entry.get("payment_id") == payment["payment_id"] else entry
+                           for entry in invoice.get("payments", [])]
+    return changed
+
+
+def reverse(payment_id: str, change: Reversal, *, event_id: str, invoice_id: str | None, amount_cents: int,
+            currency: str) -> Outcome:
+    """A refund or a dispute made in Stripe, recorded once. `amount_cents` is
+    the refunded total so far for a refund, the disputed amount for a dispute."""
     for _ in range(MAX_ATTEMPTS):
         payment = store.get(keys.payment_key(payment_id))
         invoice_id = (payment or {}).get("invoice_id") or invoice_id
         invoice = _load_invoice(invoice_id)
         now = clock.now_iso()
         operations = _event_op(event_id)
-        # A dispute always needs a person; a refund of a payment that never settled
-        # the invoice (an extra one) resolves the attention it had.
-        attention = kind == DISPUTED or payment is None
-        reason = "dispute" if kind == DISPUTED else ("refund_before_payment" if payment is None else None)
         if payment is None:
+            # Before its payment (Stripe does not promise the order of events): recorded
+            # and flagged; the payment, when it arrives, finds its record and is not applied.
             incoming = Incoming(payment_id=payment_id, invoice_id=invoice_id, method="card", amount_cents=amount_cents,
                                 currency=currency, received_at=now)
-            record = _payment_record(incoming, invoice, NEEDS_ATTENTION, reason)
-            record["status"] = kind
+            record = _payment_record(incoming, invoice, NEEDS_ATTENTION,
+                                     "dispute" if change.startswith("dispute") else "refund_before_payment")
+            record.update(status=DISPUTED if change == "dispute" else REFUNDED,
+                          refunded_cents=amount_cents if change == "refund" else 0)
             operations.append(store.put_op(record, condition="attribute_not_exists(PK)"))
+            attention = True
+            if invoice is not None and invoice["status"] == dues.OPEN and change in ("refund", "dispute"):
+                # It ends as it would have in order: the payment, when it comes, pays nothing.
+                operations += invoices.save_ops(invoice, {**invoice, "status": record["status"]})
         else:
-            expression = "SET #status = :kind, reason = :reason, needs_attention = :attention, reversed_at = :now"
-            values: dict[str, Any] = {":kind": kind, ":reason": reason, ":attention": attention, ":now": now,
-                                      ":seen": payment["status"]}
+            updated, returned = _reversed_payment(payment, change, amount_cents, now)
+            if change == "refund" and returned == 0 and updated["status"] == payment["status"]:
+                record_event_only(event_id)
+                return Outcome("duplicate", "refund already recorded")
+            attention = bool(updated["needs_attention"])
             if attention:
-                expression += ", GSI1PK = :gsi1pk, GSI1SK = :gsi1sk"
-                index = keys.attention_index(now, payment_id)
-                values.update({":gsi1pk": index["GSI1PK"], ":gsi1sk": index["GSI1SK"]})
+                updated.update(keys.attention_index(now, payment_id))
             else:
-                expression += " REMOVE GSI1PK, GSI1SK"
-            operations.append(store.update_op(keys.payment_key(payment_id), expression, condition="#status = :seen",
-                                              names={"#status": "status"}, values=values))
-        settled = payment is not None and payment["status"] == APPLIED
-        if invoice is not None and (settled or (payment is None and invoice["status"] == "open")):
-            condition, seen = _unchanged(invoice)
-            refund = payment["amount_cents"] if settled and kind == REFUNDED else 0
-            operations.append(store.update_op(
-                keys.invoice_key(int(invoice["renewal_year"]), invoice["member_id"]),
-                "SET #status = :kind, amount_paid_cents = amount_paid_cents - :refund",
-                condition=condition, names={"#status": "status"},
-                values={**seen, ":kind": kind, ":refund": refund},
-            ))
+                updated.update(GSI1PK=None, GSI1SK=None)
+            operations.append(_payment_update_op(payment, updated))
+            if invoice is not None and settled_invoice(payment) and invoice.get("invoice_id") == payment.get("invoice_id"):
+                operations += invoices.save_ops(invoice, _invoice_after(invoice, updated, change, returned))
         try:
             store.transact(operations)
         except store.ConditionFailed as lost:
             if lost.reasons and lost.reasons[0] == "ConditionalCheckFailed":
                 return Outcome("duplicate", "event already applied")
             continue
-        return Outcome("flagged" if attention else "applied", reason, invoice)
+        return Outcome("flagged" if attention else "applied", None, invoice)
     raise Conflict("The payment kept changing while the reversal was applied; try again.")
+
+
+def _payment_update_op(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """The payment record's changed attributes, guarded by the status it was read in."""
+    names, values, sets, removes = {"#status": "status"}, {":seen": before["status"]}, [], []
+    for n, name in enumerate(sorted((set(after) | set(before)) - {keys.PK, keys.SK})):
+        if before.get(name) == after.get(name):
+            continue
+        names[f"#p{n}"] = name
+        if after.get(name) is None:
+            removes.append(f"#p{n}")
+        else:
+            sets.append(f"#p{n} = :p{n}")
+            values[f":p{n}"] = after[name]
+    expression = ("SET " + ", ".join(sets) if sets else "") + (" REMOVE " + ", ".join(removes) if removes else "")
+    seen_refunded = "refunded_cents = :seen_refunded" if "refunded_cents" in before else \
+        "attribute_not_exists(refunded_cents)"
+    if "refunded_cents" in before:
+        values[":seen_refunded"] = before["refunded_cents"]
+    return store.update_op(keys.payment_key(before["payment_id"]), expression.strip(),
+                           condition=f"#status = :seen AND {seen_refunded}", names=names, values=values)
 
 
 def record_event_only(event_id: str) -> bool:
@@ -294,7 +375,7 @@ def record_offline(principal: Principal, invoice_id: str, payment: OfflinePaymen
         payment_id=f"OFFLINE-{invoice_id}-{payment.method}-{payment.reference}".replace(" ", "_")[:200],
         invoice_id=invoice_id, method=payment.method, amount_cents=payment.amount_cents, currency="usd",
         received_at=payment.received_on.isoformat(), reference=payment.reference,
-        extra={"recorded_by": principal.actor},
+        extra={"recorded_by": principal.actor}, fee_day=payment.received_on,
     )
     outcome = receive(incoming, offline_by=principal)
     if outcome.result == "duplicate":
@@ -303,6 +384,49 @@ def record_offline(principal: Principal, invoice_id: str, payment: OfflinePaymen
     assert record is not None
     send_receipt(record, payment.amount_cents)
     return invoices.view(record)
+
+
+class FeeWaiver(Model):
+    model_config = ConfigDict(extra="forbid")
+
+    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] = Field(
+        description="Why the fee is waived: kept on the voided line and in the member's history.")
+
+
+def waive_reinstatement_fee(principal: Principal, invoice_id: str, body: FeeWaiver) -> invoices.Invoice:
+    """Staff drop the reinstatement fee of an open invoice: the line stays, voided."""
+    principal.require_staff()
+    if keys.invoice_key_from_id(invoice_id) is None:
+        raise NotFound(f"No invoice {invoice_id}.")
+    today = clock.today()
+    for _ in range(MAX_ATTEMPTS):
+        invoice = _load_invoice(invoice_id)
+        if invoice is None:
+            raise NotFound(f"No invoice {invoice_id}.")
+        if not dues.payable(invoice):
+            raise Conflict(f"The invoice is {invoice['status']}, not open.", code="invoice_not_open")
+        if not dues.fee_owed(invoice, today):
+            raise Conflict(f"Invoice {invoice_id} owes no reinstatement fee on {today.isoformat()}.",
+                           code="no_reinstatement_fee")
+        lines = dues.waive_fee(invoice, body.note)
+        waived = {**invoice, "lines": lines, "total_cents": dues.stored_total(lines),
+                  "fee_waived": {"by": principal.actor, "at": clock.now_iso(), "note": body.note}}
+        paid = int(invoice.get("amount_paid_cents", 0))
+        if paid > 0 and paid >= waived["total_cents"]:
+            # What was paid already covers the invoice without the fee (a refund returned the fee).
+            waived.update(status=dues.PAID, paid_at=clock.now_iso(), settled_on=today.isoformat())
+        operations = invoices.save_ops(invoice, waived)
+        operations.append(audit.entry_op(
+            principal, history_pk=keys.member_history_pk(invoice["member_id"]), action="reinstatement_fee.waive",
+            changes={"invoice_id": {"from": None, "to": invoice_id},
+                     "amount_cents": {"from": dues.fee_cents(invoice), "to": 0},
+                     "note": {"from": None, "to": body.note}}))
+        try:
+            store.transact(operations)
+        except store.ConditionFailed:
+            continue  # paid or changed meanwhile: look again
+        return invoices.view(waived, today)
+    raise Conflict("The invoice kept changing; try again.")
 
 
 def list_payments(principal: Principal, needs_attention: bool, limit: int, next_token: str | None) -> PaymentList:

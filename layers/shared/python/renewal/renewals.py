@@ -7,7 +7,7 @@ from typing import Any
 
 
 
-from renewal import cec, clock, invoices, invoicing, standing
+from renewal import cec, clock, dues, invoicing, standing
 from renewal.auth import Principal
 from renewal.members import load_page
 from renewal.model import Model
@@ -39,6 +39,8 @@ class Renewal(Model):
     credentials: list[str]
     invoice_id: str | None
     amount_due_cents: int
+    due_date: dt.date | None = None  # the year's dates, so a member sees when grace ends
+    grace_ends: dt.date | None = None
     cec: CecProgress
 
 
@@ -54,7 +56,7 @@ def renewal_view(rule_set: RuleSet, profile: dict[str, Any], related: list[dict[
         waived = (bool(invoice.get("cec_waived")) or standing.emeritus_from(waivers, year)
                   or standing.military_waived(waivers, year))
         tally, status, paid, done = year_standing.tally, year_standing.status, year_standing.paid, year_standing.cec_complete
-        invoice_id, due = invoice["invoice_id"], invoices.amount_due(invoice)
+        invoice_id, due = invoice["invoice_id"], dues.owed(invoice, today).amount_due_cents
     else:
         # Not invoiced yet: what the current rule set says the member will owe.
         assessment = invoicing.assess(
@@ -85,6 +87,8 @@ def renewal_view(rule_set: RuleSet, profile: dict[str, Any], related: list[dict[
         credentials=credentials,
         invoice_id=invoice_id,
         amount_due_cents=due,
+        due_date=rule_set.due_date,
+        grace_ends=rule_set.grace_ends,
         cec=CecProgress(
             required=required,
             in_network_required=in_network_required,

@@ -12,7 +12,7 @@ from typing import Any
 
 
 
-from renewal import clock, invoices, keys, paging, standing
+from renewal import clock, dues, keys, paging, standing
 from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.model import Model
@@ -54,7 +54,7 @@ def _row(invoice: dict[str, Any]) -> RenewalRow:
     status, done = year_standing.status, year_standing.cec_complete
     return RenewalRow(member_id=invoice["member_id"], name=invoice.get("name", ""), status=status,
                       paid=invoice["status"] == "paid", cec_complete=done,
-                      amount_due_cents=invoices.amount_due(invoice))
+                      amount_due_cents=dues.owed(invoice, clock.today()).amount_due_cents)
 
 
 def renewals_page(principal: Principal, renewal_year: int, status: str | None, limit: int,
@@ -99,7 +99,7 @@ def summary(principal: Principal, renewal_year: int) -> Summary:
         by_status[row.status] += 1
         complete += row.cec_complete
         if invoice["status"] != "void":
-            invoiced += int(invoice["total_cents"])
+            invoiced += dues.owed(invoice, clock.today()).total_cents
         collected += int(invoice.get("amount_paid_cents", 0))
         outstanding += row.amount_due_cents
     return Summary(renewal_year=renewal_year, members_invoiced=members, by_status=dict(by_status),

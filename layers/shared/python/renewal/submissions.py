@@ -158,31 +158,34 @@ def submit(principal: Principal, body: SubmissionIn) -> SubmissionAccepted:
 
 
 def _require_complete(rule_set, profile, items, new_activities) -> None:
-    """The page asks for the entire number of outstanding CECs in one submission."""
+    """The page asks for the entire number of outstanding CECs in one submission.
+    What the automatic checks would refuse (a duplicate, a date outside the
+    window, a refused type) counts zero here too, and participation beyond
+    the cap is left out as the tally leaves it out."""
     required, in_network_required, waived = requirement(rule_set, profile, items)
     if waived:
         return
     window = rule_set.earning_window
-    pending = [{**a, "status": cec.PENDING} for a in new_activities]
-    counted = cec.tally(standing.activities(items) + pending, window.start, window.end, rule_set.participation_cap)
-    reached = counted.approved + counted.in_review
-    in_network_reached = counted.approved_in_network + sum(
-        float(a["cec"]) for a in standing.activities(items) + pending
-        if a.get("status") == cec.PENDING and a.get("type") in cec.IN_NETWORK_TYPES
-        and window.holds(dt.date.fromisoformat(str(a["completed_on"]))))
-    missing = max(0.0, required - reached)
-    missing_in_network = max(0.0, in_network_required - in_network_reached)
+    existing = standing.activities(items)
+    refused = cec.uncountable(new_activities, existing, window.start, window.end)
+    countable = [{**a, "status": cec.PENDING} for a in new_activities if a["activity_id"] not in refused]
+    counted = cec.tally(existing + countable, window.start, window.end, rule_set.participation_cap)
+    missing = max(0.0, required - (counted.approved + counted.in_review))
+    missing_in_network = max(0.0, in_network_required - (counted.approved_in_network + counted.in_review_in_network))
     if missing or missing_in_network:
         parts = []
         if missing:
             parts.append(f"{missing:g} CECs")
         if missing_in_network:
             parts.append(f"{missing_in_network:g} in-network CECs")
+        detail: dict[str, Any] = {"rule": "require_complete_submission", "missing": missing,
+                                   "missing_in_network": missing_in_network}
+        if refused:
+            # Why some of what was sent counts nothing (already credited, outside the window...).
+            detail["not_counted"] = [{"activity_id": a, "reason": reason} for a, reason in refused.items()]
         raise RuleViolation(
             f"Please submit all outstanding CECs at once: {' and '.join(parts)} still missing.",
-            code="incomplete_submission",
-            details=[{"rule": "require_complete_submission", "missing": missing,
-                      "missing_in_network": missing_in_network}],
+            code="incomplete_submission", details=[detail],
         )
 
 

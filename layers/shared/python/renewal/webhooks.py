@@ -13,6 +13,7 @@ HANDLED = {
     "checkout.session.async_payment_failed",
     "charge.refunded",
     "charge.dispute.created",
+    "charge.dispute.closed",
 }
 
 
@@ -42,6 +43,7 @@ def apply(event: dict[str, Any]) -> payments.Outcome | None:
             payments.record_event_only(event["id"])
             return payments.Outcome("duplicate", "not paid yet")
         return payments.receive(payments.Incoming(
+            fee_day=_quoted_on(event, data),
             payment_id=_payment_intent(data.get("payment_intent")) or data["id"],
             invoice_id=metadata.get("invoice_id"),
             method="card",
@@ -56,15 +58,30 @@ def apply(event: dict[str, Any]) -> payments.Outcome | None:
     if kind == "checkout.session.async_payment_failed":
         payments.record_event_only(event["id"])
         return payments.Outcome("duplicate", "payment failed")
-    # charge.refunded (a Charge) and charge.dispute.created (a Dispute) name the PaymentIntent.
+    # charge.refunded (a Charge) and charge.dispute.* (a Dispute) name the PaymentIntent.
     payment_intent = _payment_intent(data.get("payment_intent"))
     if not payment_intent:
         payment_intent = data.get("charge") or data["id"]
-    return payments.reverse(
-        payment_intent,
-        "refunded" if kind == "charge.refunded" else "disputed",
-        event_id=event["id"],
-        invoice_id=metadata.get("invoice_id"),
-        amount_cents=int(data.get("amount_refunded") or data.get("amount") or 0),
-        currency=str(data.get("currency") or "usd"),
-    )
+    if kind == "charge.refunded":
+        change, amount = "refund", int(data.get("amount_refunded") or 0)
+    elif kind == "charge.dispute.created":
+        change, amount = "dispute", int(data.get("amount") or 0)
+    elif data.get("status") in ("won", "lost"):
+        change, amount = f"dispute_{data['status']}", int(data.get("amount") or 0)
+    else:
+        # Closed otherwise (an inquiry that never became a dispute): nothing changes.
+        payments.record_event_only(event["id"])
+        return payments.Outcome("duplicate", f"dispute closed as {data.get('status')}")
+    return payments.reverse(payment_intent, change, event_id=event["id"], invoice_id=metadata.get("invoice_id"),
+                            amount_cents=amount, currency=str(data.get("currency") or "usd"))
+
+
+def _quoted_on(event: dict[str, Any], session: dict[str, Any]) -> dt.date | None:
+    """The day a Checkout Session quoted its amount: it is honoured when Stripe
+    completes the session within its life, even after the grace period ended."""
+    created, expires_at = session.get("created"), session.get("expires_at")
+    if not isinstance(created, int):
+        return None
+    if isinstance(expires_at, int) and isinstance(event.get("created"), int) and event["created"] > expires_at:
+        return None
+    return clock.day_of(created)
