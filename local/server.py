@@ -140,7 +140,8 @@ class LocalStack:
                                                self.invoker.invoke, functions)
         self.user_pool.load(state.read_json(self.state_dir / state.USERS_FILE))
         portal_origins = lambda: [o for o in os.environ.get("PORTAL_ORIGINS", "").split(",") if o]  # noqa: E731
-        self.cognito = oidc.CognitoEmulation(self.authority, self.base_url, portal_origins, seed.demo_users)
+        self.cognito = oidc.CognitoEmulation(self.authority, self.base_url, portal_origins, seed.demo_users,
+                                             user_pool=self.user_pool)
         helpers = LocalHelpers(self.authority, self.invoker, self.outbox, self.clock, self.names.resolve,
                                self.snapshots.changed, stripe=self.stripe, cognito=self.cognito,
                                user_pool=self.user_pool)

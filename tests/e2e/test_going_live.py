@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+import jwt
 import pytest
 import requests
 
@@ -59,3 +60,39 @@ def test_import_fifty_members_then_one_signs_up_and_sees_their_record(client):
                              timeout=20).json()
     refused = client.request("GET", "/me", token=stranger["access_token"])
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "account_not_linked"
+
+
+def test_sign_up_on_the_local_sign_in_page_gives_tokens_with_the_pools_claims(client):
+    from .test_local_sign_in import PREFIX, code_of, exchange, pkce
+
+    staff = client.staff_token()
+    body = {"first_name": "Uma", "last_name": "Signup", "contact": {"email": "uma.signup@example.org"},
+            "credentials": [{"code": "CAM", "earned_on": "2019-05-04"}]}
+    assert client.request("PUT", "/admin/members/E2E-GL-UMA", token=staff, json=body).status_code in (200, 201)
+    config = client.request("GET", "/config.json").json()
+    verifier, challenge = pkce()
+    params = {"response_type": "code", "client_id": config["clientId"], "scope": "openid email",
+              "redirect_uri": f"{client.url}/auth/callback", "state": "st-1", "code_challenge": challenge,
+              "code_challenge_method": "S256"}
+    page = requests.get(f"{client.url}{PREFIX}/signup", params=params, timeout=10)
+    assert page.status_code == 200 and 'name="email"' in page.text and ">Create account</button>" in page.text
+    signed_up = requests.post(f"{client.url}{PREFIX}/signup", params=params, data={"email": "Uma.Signup@example.org"},
+                              allow_redirects=False, timeout=20)
+    tokens = exchange(client, code_of(signed_up), verifier).json()
+    me = client.request("GET", "/me", token=tokens["id_token"])
+    assert me.status_code == 200 and me.json()["member_id"] == "E2E-GL-UMA"
+    assert client.request("GET", "/admin/members/E2E-GL-UMA", token=staff).json()["account"]["status"] == "linked"
+
+    again = requests.post(f"{client.url}{PREFIX}/signup", params=params, data={"email": "uma.signup@example.org"},
+                          timeout=20)
+    assert again.status_code == 422 and "exists already" in again.text
+    # Later sign-ins by e-mail on the sign-in page carry the same claims.
+    verifier, challenge = pkce()
+    signed_in = requests.post(f"{client.url}{PREFIX}/oauth2/authorize", data={"email": "uma.signup@example.org"},
+                              params={**params, "code_challenge": challenge}, allow_redirects=False, timeout=10)
+    claims = jwt.decode(exchange(client, code_of(signed_in), verifier).json()["id_token"],
+                        options={"verify_signature": False})
+    assert (claims["custom:member_id"], claims["cognito:groups"]) == ("E2E-GL-UMA", ["member"])
+    unknown = requests.post(f"{client.url}{PREFIX}/oauth2/authorize", data={"email": "nobody-here@example.org"},
+                            params=params, timeout=10)
+    assert unknown.status_code == 422 and "No account has this e-mail" in unknown.text
