@@ -12,8 +12,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pydantic import Field
-
 from renewal import clock, keys
 from renewal.adapters import store
 from renewal.auth import Principal
@@ -29,7 +27,6 @@ class AuditEntry(Model):
     actor: str
     action: str
     changes: dict[str, Any]
-    import_id: str | None = Field(default=None, description="The import that made the change, if one did.")
 
 
 def entry_record(actor: str, *, history_pk: str, action: str, changes: dict[str, Any], at: str | None = None,
@@ -71,5 +68,5 @@ def member_history(principal: Principal, member_id: str, limit: int, next_token:
 
         raise NotFound(f"No member {member_id}.")
     items, token = paging.page(keys.member_history_pk(member_id), limit=limit, next_token=next_token)
-    return History(items=[AuditEntry(**{k: i[k] for k in AuditEntry.model_fields if k in i}) for i in items],
+    return History(items=[AuditEntry(**{k: i[k] for k in ("at", "actor", "action", "changes")}) for i in items],
                    next_token=token)

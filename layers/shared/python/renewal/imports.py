@@ -385,7 +385,9 @@ def _audit_record(run: Mapping[str, Any], profile: Mapping[str, Any]) -> dict[st
     the profile, so writing it again gives the same item."""
     mark = profile["last_import"]
     return audit.entry_record(
-        run["actor"], history_pk=keys.member_history_pk(profile["member_id"]), action=f"member.import.{mark['outcome']}",
+        # The actor names the import as well as the person who started it.
+        f"{run['actor']} (import {mark['import_id']})", history_pk=keys.member_history_pk(profile["member_id"]),
+        action=f"member.import.{mark['outcome']}",
         changes=mark["changes"], at=mark["at"], audit_id=f"{mark['import_id'][:16]}-{mark['row']}",
         import_id=mark["import_id"],
     )

@@ -12,7 +12,7 @@ Item keys (PK / SK):
   PAYMENT#{id}        PAYMENT              a payment (card: the PaymentIntent; offline: staff reference) (GSI1 ATTENTION#PAYMENTS while it needs a person)
   STRIPE_EVENT#{id}   EVENT                a Stripe event already applied (dedupe; TTL)
 
-  DIRECTORY#{member_id} TERM#{term} | EMAIL | LIST   the member's entries in the member directory
+  DIRECTORY#{member_id} TERM#{term}        the member's entries in the member directory, one per term
   MEMBER#{member_id}  ACCOUNT              the member's sign-in account (invited or linked)
   STAFF_UPLOAD#{id}   UPLOAD               a member file staff uploaded (S3 key, size)
   IMPORT#{import_id}  IMPORT | ERRORS#{batch}  an import run (GSI1 IMPORTS / started_at), the rows each batch rejected
@@ -21,9 +21,9 @@ Index keys:
   GSI2PK MEMBERS#{shard}    GSI2SK {member_id}          members holding any credential, sharded
                                                         so an invoice run reads them in parallel
   GSI1PK SEARCH#{t[:2]}     GSI1SK {term}#{member_id}   directory: name and id terms, by their first two characters
-  GSI1PK EMAIL#{email}      GSI1SK {member_id}          directory: the members with an e-mail (case-folded)
+  GSI1PK EMAIL#{email}      GSI1SK {member_id}          the profiles with an e-mail (case-folded)
   GSI3PK AFFSEARCH#{aff}    GSI3SK {term}#{member_id}   directory: an affiliate's own members' terms
-  GSI3PK AFFILIATE#{aff}    GSI3SK {last first}#{id}    directory: an affiliate's members by name
+  GSI3PK AFFILIATE#{aff}    GSI3SK {last first}#{id}    the profiles of an affiliate's members, by name
 """
 
 from __future__ import annotations
@@ -262,17 +262,15 @@ def member_certificate_key(member_id: str, code: str) -> dict[str, str]:
 
 # ---- the member directory: search by id, e-mail or name (issues #13, #15)
 #
-# Each member has a few small entry items beside the profile, rewritten in the
-# same transaction as it: one per searchable term (member id, first and last
-# name and their words), one for the e-mail and one for the affiliate's list.
+# Each member has a few small entry items beside the profile, one per searchable
+# term (member id, first and last name and their words); the e-mail and the
+# affiliate's list are keys of the profile itself.
 # Terms are already normalised (renewal.directory): lower case, no accents, no
 # punctuation. Staff search partitions by a term's first two characters, so no
 # index partition holds more than a slice of the members, even when every
 # member id starts with the same letter.
 
 DIRECTORY_TERM = "TERM#"
-DIRECTORY_EMAIL = "EMAIL"
-DIRECTORY_LIST = "LIST"
 
 
 def directory_pk(member_id: str) -> str:

@@ -207,6 +207,7 @@ def _profile_record(member_id: str, body: MemberIn, version: int, created_at: st
     }
     if body.credentials:
         record.update(keys.credential_holders_index(member_id))
+    record.update(directory.profile_keys(record))
     return record
 
 
@@ -363,5 +364,6 @@ def patch_contact(principal: Principal, patch: ContactPatch) -> Member:
             ) from None
     record = {**profile, "contact": {**contact, **changes}, "updated_at": clock.now_iso(),
               "version": profile.get("version", 0) + 1}
+    record.update(directory.profile_keys(record))  # a new e-mail moves the profile in the e-mail index
     _write_profile(principal, record, profile, "contact.update", reindex=directory.summary_changed(profile, record))
     return _member_view(record, related)
