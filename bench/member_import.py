@@ -107,7 +107,7 @@ def run(rows: int | None = None) -> dict[str, Any]:
         os.environ["IMPORT_JOB_QUEUE_URL"] = queue_url
         handler = load_handler(function)
         staff = auth.Principal(sub="bench", groups=frozenset({auth.NAAEI}))
-        upload = imports.start_upload(staff, imports.UploadRequest(content_type="text/csv", size_bytes=1))
+        upload = imports.start_upload(staff, imports.ImportUploadRequest(content_type="text/csv", size_bytes=1))
         data = member_file(rows)
         s3.put_object(Bucket=BUCKET, Key=keys.import_upload_object_key(upload.upload_id), Body=data,
                       ContentType="text/csv")

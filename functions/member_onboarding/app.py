@@ -30,7 +30,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @app.post("/admin/uploads", summary="Start uploading a member file (CSV, at most 50 MB): an S3 presigned POST")
-def start_upload(request: Annotated[imports.UploadRequest, Body()]) -> tuple[uploads.Upload, int]:
+def start_upload(request: Annotated[imports.ImportUploadRequest, Body()]) -> tuple[uploads.Upload, int]:
     return imports.start_upload(principal(app), request), 201
 
 

@@ -79,7 +79,7 @@ def import_job_queue_url() -> str:
 
 def import_job_max_receives() -> int:
     """The import-job queue's maxReceiveCount (see invoice_job_max_receives)."""
-    return int(os.environ.get("IMPORT_JOB_MAX_RECEIVES", "3"))
+    return int(os.environ.get("IMPORT_JOB_MAX_RECEIVES", "5"))
 
 
 def user_pool_id() -> str:

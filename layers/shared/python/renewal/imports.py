@@ -58,7 +58,7 @@ PROFILE_ATTRIBUTES = ("PK", "SK", "member_id", "first_name", "last_name", "affil
 UploadId = Annotated[str, StringConstraints(pattern=r"^IU-[0-9a-f]{16}$")]
 
 
-class UploadRequest(Model):
+class ImportUploadRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     content_type: CSV_TYPES
@@ -105,7 +105,7 @@ class ImportList(Model):
 # ---------------------------------------------------------------- the API
 
 
-def start_upload(principal: Principal, request: UploadRequest) -> uploads.Upload:
+def start_upload(principal: Principal, request: ImportUploadRequest) -> uploads.Upload:
     principal.require_staff()
     limit = config.max_import_bytes()
     if request.size_bytes > limit:
