@@ -236,8 +236,8 @@ def test_two_imports_at_once_never_interleave_one_members_fields(api, serialized
     barrier = threading.Barrier(2)
     real_get = imports.store.batch_get
 
-    def read_together(keys_, **options):
-        found = real_get(keys_, **options)
+    def read_together(keys_):
+        found = real_get(keys_)
         barrier.wait(timeout=10)
         return found
 

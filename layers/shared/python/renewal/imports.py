@@ -51,10 +51,6 @@ MAX_BATCH_ROWS = 100
 SEND_AT_ONCE = 50  # batch messages the split sends in one go (five SendMessageBatch calls)
 WRITE_ATTEMPTS = 3
 COUNTERS = ("created", "updated", "unchanged", "rejected", "invited", "invitations_failed")
-# What a batch reads of each stored member (and of its account record, the keys alone).
-PROFILE_ATTRIBUTES = ("PK", "SK", "member_id", "first_name", "last_name", "affiliate", "contact", "credentials",
-                      "version", "created_at", "waivers", "settled_through", "last_import.import_id",
-                      "last_import.row", "last_import.outcome")
 UploadId = Annotated[str, StringConstraints(pattern=r"^IU-[0-9a-f]{16}$")]
 
 
@@ -286,8 +282,7 @@ def _import_batch(import_id: str, batch_id: str, rows: list[dict[str, Any]]) -> 
     wanted = [keys.member_key(p.member_id) for _, p in parsed]
     if run["invite"] and not run["dry_run"]:
         wanted += [keys.account_key(p.member_id) for _, p in parsed]
-    # The import's mark without its (large) change list: a row it matches reads the whole profile again.
-    stored = store.batch_get(wanted, attributes=PROFILE_ATTRIBUTES) if wanted else []
+    stored = store.batch_get(wanted) if wanted else []
     profiles = {item["member_id"]: item for item in stored if item["SK"] == keys.PROFILE}
     with_account = {item["PK"] for item in stored if item["SK"] == keys.ACCOUNT}
     plans = [_plan(import_id, number, row, profiles.get(row.member_id)) for number, row in parsed]
@@ -308,8 +303,7 @@ def _plan(import_id: str, number: int, row: member_files.MemberRow, previous: di
     if previous is not None and _same(previous, record):
         if mark.get("import_id") == import_id and mark.get("row") == number:
             # Written by an earlier delivery of this batch: counted as what it was, its audit entry written again.
-            plan.outcome = mark["outcome"]
-            plan.record = previous if "changes" in mark else store.get(keys.member_key(row.member_id))
+            plan.outcome, plan.record = mark["outcome"], previous
         return plan
     plan.record, plan.outcome = record, "created" if previous is None else "updated"
     return plan

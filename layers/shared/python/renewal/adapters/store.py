@@ -125,26 +125,13 @@ def query_all(pk: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
             return
 
 
-def batch_get(keys_: Sequence[Mapping[str, str]], *, attributes: Sequence[str] = ()) -> list[dict[str, Any]]:
-    """Up to any number of items by key (100 a call, unprocessed keys retried);
-    only the `attributes` named (paths such as "a.b"), when some are."""
+def batch_get(keys_: Sequence[Mapping[str, str]]) -> list[dict[str, Any]]:
+    """Up to any number of items by key (100 a call, unprocessed keys retried)."""
     found: list[dict[str, Any]] = []
     table = config.table_name()
-    projection: dict[str, Any] = {}
-    if attributes:
-        names: dict[str, str] = {}
-        paths = []
-        for path in attributes:
-            parts = []
-            for part in path.split("."):
-                placeholder = names.setdefault(part, f"#a{len(names)}")
-                parts.append(placeholder)
-            paths.append(".".join(parts))
-        projection = {"ProjectionExpression": ", ".join(paths),
-                      "ExpressionAttributeNames": {v: k for k, v in names.items()}}
     for start in range(0, len(keys_), 100):
         pending: dict[str, Any] = {table: {"Keys": [to_item(k) for k in keys_[start : start + 100]],
-                                           "ConsistentRead": True, **projection}}
+                                           "ConsistentRead": True}}
         while pending:
             response = client().batch_get_item(RequestItems=pending)
             found.extend(from_item(item) for item in response.get("Responses", {}).get(table, []))
