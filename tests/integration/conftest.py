@@ -203,3 +203,10 @@ def serialized_calls(aws: Any) -> Iterator[None]:
     yield
     for adapter, factory in originals.items():
         adapter.client = factory
+
+
+def table_items_with_prefix(pk: str, sk_prefix: str) -> list[dict[str, Any]]:
+    """The items of a partition whose sort key starts with `sk_prefix`, as stored."""
+    from renewal.adapters import store
+
+    return list(store.query_all(pk, sk_prefix=sk_prefix))

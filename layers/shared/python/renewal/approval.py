@@ -20,7 +20,8 @@ from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, ValidationFailed
 from renewal.forms import VERIFIED
 from renewal.model import Model
-from renewal.submissions import QUEUED, Submission, SubmissionList, view
+from renewal.forms import MAX_ACTIVITIES
+from renewal.submissions import MAX_FORMS, QUEUED, Submission, SubmissionList, view
 
 IN_REVIEW, APPROVED_ALL, PARTIAL, REJECTED_ALL = "in_review", "approved", "partially_approved", "rejected"
 
@@ -57,11 +58,10 @@ def process(member_id: str, submission_id: str) -> str | None:
     ]
     status = REJECTED_ALL if len(refused) == len(activities) else IN_REVIEW
     now = clock.now_precise_iso()
-    operations = [_submission_update(member_id, submission, status, activities, QUEUED, now,
-                                     note="Refused by the automatic checks." if status == REJECTED_ALL else None)]
-    operations += [_activity_update(member_id, activity_id, "rejected", note) for activity_id, note in refused.items()]
+    # One write whatever the size: the submission holds its activities' statuses.
     try:
-        store.transact(operations)
+        store.transact([_submission_update(member_id, submission, status, activities, QUEUED, now,
+                                           note="Refused by the automatic checks." if status == REJECTED_ALL else None)])
     except store.ConditionFailed:
         return None  # another delivery of the same message got there first
     if status == REJECTED_ALL:
@@ -82,11 +82,6 @@ def _submission_update(member_id: str, submission: Mapping[str, Any], status: st
                            condition="#status = :seen", names={"#status": "status"}, values=values)
 
 
-def _activity_update(member_id: str, activity_id: str, status: str, note: str | None) -> dict[str, Any]:
-    return store.update_op(keys.activity_key(member_id, activity_id), "SET #status = :status, note = :note",
-                           names={"#status": "status"}, values={":status": status, ":note": note})
-
-
 # ---------------------------------------------------------------- the reviewer
 
 
@@ -94,7 +89,7 @@ class ReviewDecision(Model):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["approve", "reject"]
-    rejected_activity_ids: list[str] = Field(default_factory=list, max_length=100)
+    rejected_activity_ids: list[str] = Field(default_factory=list, max_length=MAX_FORMS * MAX_ACTIVITIES)
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 
 
@@ -112,6 +107,7 @@ def decide(principal: Principal, submission_id: str, decision: ReviewDecision) -
     submission = next((i for i in items if i.get("SK") == key_sk), None)
     if submission is None:
         raise NotFound(f"No CEC submission {submission_id}.")
+    principal.require_not_self(member_id, "review a CEC submission of")
     if submission["status"] != IN_REVIEW:
         raise Conflict(f"CEC submission {submission_id} is {submission['status']}, not in review.",
                        code="already_decided")
@@ -125,13 +121,14 @@ def decide(principal: Principal, submission_id: str, decision: ReviewDecision) -
     if rejected and not decision.note:
         raise ValidationFailed("Rejecting needs a note that tells the member why.", details=[{"field": "note"}])
     counted = _participation_counted(submission, items)
-    activities, changes = [], []
+    activities = []
     for activity in submission["activities"]:
         if activity["status"] != cec.PENDING:
             activities.append(activity)
             continue
         if activity["activity_id"] in rejected:
-            new = {**activity, "status": "rejected", "note": decision.note}
+            # The decision's note is kept once, on the submission (an item holds at most 400 KB).
+            new = {**activity, "status": "rejected", "note": None}
         elif cec.counted_twice(activity, standing.activities(items)):
             # Credited meanwhile by another route (the affiliate's roster): once is enough.
             new = {**activity, "status": "rejected", "note": "Already credited (the affiliate's class roster)."}
@@ -143,13 +140,11 @@ def decide(principal: Principal, submission_id: str, decision: ReviewDecision) -
             if activity["type"] in cec.PARTICIPATION_TYPES:
                 counted += float(activity["cec"])
         activities.append(new)
-        changes.append(new)
     approved_any = any(a["status"] in (cec.APPROVED, "not_counted") for a in activities)
     rejected_any = any(a["status"] == "rejected" for a in activities)
     status = PARTIAL if approved_any and rejected_any else (APPROVED_ALL if approved_any else REJECTED_ALL)
     now = clock.now_precise_iso()
     operations = [_submission_update(member_id, submission, status, activities, IN_REVIEW, now, decision.note)]
-    operations += [_activity_update(member_id, a["activity_id"], a["status"], a.get("note")) for a in changes]
     operations.append(audit.entry_op(principal, history_pk=keys.member_history_pk(member_id),
                                      action="cec_submission.decide",
                                      changes={"submission_id": {"from": None, "to": submission_id},

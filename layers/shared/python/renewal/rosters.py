@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pydantic import Field
 
-from renewal import audit, cec, clock, keys
+from renewal import audit, cec, clock, keys, standing
 from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.errors import RuleViolation, ValidationFailed
@@ -26,12 +26,16 @@ class RosterResult(Model):
     already_credited: list[str]
     unknown_members: list[str]
     cec: float
+    not_credited_self: list[str] = Field(
+        default_factory=list,
+        description="The caller's own member id when it is on the roster: nobody credits themselves; "
+                    "another officer of the affiliate posts the roster for them.")
 
 
 def _reported_and_approved(member_id: str, roster: Roster, affiliate: str) -> bool:
     twin = {"activity_id": "", "type": "affiliate_class", "title": roster.title,
             "completed_on": roster.held_on.isoformat(), "provider": affiliate}
-    return cec.counted_twice(twin, store.query_all(keys.member_pk(member_id), sk_prefix=keys.CEC_PREFIX))
+    return cec.counted_twice(twin, standing.activities(store.query_all(keys.member_pk(member_id))))
 
 
 def post_roster(principal: Principal, class_id: str, roster: Roster) -> RosterResult:
@@ -46,13 +50,16 @@ def post_roster(principal: Principal, class_id: str, roster: Roster) -> RosterRe
     attendees = list(dict.fromkeys(roster.attendees))  # the same name twice is one attendee
     profiles = {p["member_id"]: p for p in store.batch_get([keys.member_key(m) for m in attendees])}
     activity_id = f"CLASS-{affiliate}-{class_id}"
-    credited, already, unknown = [], [], []
+    credited, already, unknown, own = [], [], [], []
     now = clock.now_iso()
     for member_id in attendees:
         profile = profiles.get(member_id)
         # Only the caller's own affiliate's members; others are listed, never credited.
         if profile is None or profile.get("affiliate") != affiliate:
             unknown.append(member_id)
+            continue
+        if member_id == principal.member_id:
+            own.append(member_id)  # nobody credits their own CECs
             continue
         if _reported_and_approved(member_id, roster, affiliate):
             already.append(member_id)  # the member's own report of this class was approved already
@@ -78,4 +85,5 @@ def post_roster(principal: Principal, class_id: str, roster: Roster) -> RosterRe
             audit.entry_op(principal, history_pk=keys.roster_key(affiliate, class_id)[keys.PK],
                            action="roster.post", changes={"credited": {"from": None, "to": credited}}),
         ])
-    return RosterResult(credited=credited, already_credited=already, unknown_members=unknown, cec=credit)
+    return RosterResult(credited=credited, already_credited=already, unknown_members=unknown, cec=credit,
+                        not_credited_self=own)
