@@ -19,13 +19,15 @@ from local.pipes import stream_pipes
 
 TABLE = "renewal-test"
 BUCKET = "renewal-documents-test"
+IMPORTS_BUCKET = "renewal-imports-test"
+POOL: dict[str, str] = {}  # logical id -> the mock user pool's and client's ids
 
 
 def _reset_adapters() -> None:
     from renewal import emails
-    from renewal.adapters import documents, notify, queue, store
+    from renewal.adapters import documents, notify, queue, store, user_pool
 
-    for adapter in (store, queue, notify, documents):
+    for adapter in (store, queue, notify, documents, user_pool):
         adapter.reset()
     emails._pace = None
 
@@ -55,8 +57,15 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.setenv("EMAIL_QUEUE_URL", QUEUES["EmailQueue"])
         # The sender's pace is tested on its own (tests/unit/test_email_pace.py); here it does not wait.
         monkeypatch.setenv("EMAIL_SEND_RATE", "100000")
+        monkeypatch.setenv("IMPORT_JOB_QUEUE_URL", QUEUES["ImportJobQueue"])
         monkeypatch.setenv("DOCUMENTS_BUCKET", BUCKET)
         boto3.client("s3").create_bucket(Bucket=BUCKET)
+        monkeypatch.setenv("IMPORTS_BUCKET", IMPORTS_BUCKET)
+        boto3.client("s3").create_bucket(Bucket=IMPORTS_BUCKET)
+        from local import cognito
+
+        POOL.update(cognito.create_user_pool(boto3.client("cognito-idp")))
+        monkeypatch.setenv("USER_POOL_ID", POOL["UserPool"])
         boto3.client("ses").verify_email_identity(EmailAddress="renewals@example.org")
         global OUTBOX_PIPE
         (OUTBOX_PIPE,) = stream_pipes(TABLE, lambda logical_id: QUEUES[logical_id], boto3)
