@@ -49,6 +49,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             QUEUES[name] = url
         monkeypatch.setenv("INVOICE_JOB_QUEUE_URL", QUEUES["InvoiceJobQueue"])
         monkeypatch.setenv("CEC_SUBMISSION_QUEUE_URL", QUEUES["CecSubmissionQueue"])
+        monkeypatch.setenv("DEADLINE_JOB_QUEUE_URL", QUEUES["DeadlineJobQueue"])
         monkeypatch.setenv("DOCUMENTS_BUCKET", BUCKET)
         boto3.client("s3").create_bucket(Bucket=BUCKET)
         boto3.client("ses").verify_email_identity(EmailAddress="renewals@example.org")
@@ -192,3 +193,13 @@ def serialized_calls(aws: Any) -> Iterator[None]:
     yield
     for adapter, factory in originals.items():
         adapter.client = factory
+
+
+def deadline_run(api: "Api") -> dict[str, Any]:
+    """Starts a deadline run (202), lets the deadline-job queue carry it out, and reads the finished run."""
+    reply = api.request("POST", "/admin/deadline-runs", claims=STAFF)
+    assert reply.status == 202, reply.text
+    drain("DeadlineJobQueue", "RenewalDeadlinesFunction")
+    run = api.request("GET", f"/admin/deadline-runs/{reply.json()['run_id']}", claims=STAFF).json()
+    assert run["status"] == "completed", run
+    return run

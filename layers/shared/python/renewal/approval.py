@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from renewal import audit, cec, clock, keys, notices, paging, standing
+from renewal import audit, cec, clock, keys, notices, paging, records, standing
 from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, ValidationFailed
@@ -60,10 +60,15 @@ def process(member_id: str, submission_id: str) -> str | None:
     operations = [_submission_update(member_id, submission, status, activities, QUEUED, now,
                                      note="Refused by the automatic checks." if status == REJECTED_ALL else None)]
     operations += [_activity_update(member_id, activity_id, "rejected", note) for activity_id, note in refused.items()]
+    operations += _records_follow(member_id, items, {a: ("rejected", note) for a, note in refused.items()})
     try:
         store.transact(operations)
-    except store.ConditionFailed:
-        return None  # another delivery of the same message got there first
+    except store.ConditionFailed as lost:
+        if lost.reasons[:1] == ["ConditionalCheckFailed"]:
+            return None  # another delivery of the same message got there first
+        # The member's record changed at the same moment (a roster credit, say): the
+        # message fails and comes back, and the checks run again on a fresh read.
+        raise RuntimeError(f"submission {submission_id}: the member's record changed meanwhile") from lost
     if status == REJECTED_ALL:
         _tell_member(member_id, {**submission, "status": status, "activities": activities})
     return status
@@ -80,6 +85,17 @@ def _submission_update(member_id: str, submission: Mapping[str, Any], status: st
         values.update({":now": now, ":note": note})
     return store.update_op(keys.submission_key(member_id, submission["submission_id"]), expression,
                            condition="#status = :seen", names={"#status": "status"}, values=values)
+
+
+def _records_follow(member_id: str, items: list[dict[str, Any]],
+                    statuses: dict[str, tuple[str, str | None]]) -> list[dict[str, Any]]:
+    """The renewal records' writes once these activities take these statuses."""
+    profile = next((i for i in items if i.get("SK") == keys.PROFILE), None)
+    if profile is None or not statuses:
+        return []
+    changed = [{**a, "status": statuses[a["activity_id"]][0], "note": statuses[a["activity_id"]][1]}
+               for a in standing.activities(items) if a["activity_id"] in statuses]
+    return records.follow_ops(profile, items, records.replaced(items, *changed))
 
 
 def _activity_update(member_id: str, activity_id: str, status: str, note: str | None) -> dict[str, Any]:
@@ -109,7 +125,7 @@ def review_queue(principal: Principal, status: str, limit: int, next_token: str 
     return SubmissionList(items=[view(i, with_links=True) for i in items], next_token=token)
 
 
-def decide(principal: Principal, submission_id: str, decision: ReviewDecision) -> Submission:
+def decide(principal: Principal, submission_id: str, decision: ReviewDecision, *, attempts: int = 3) -> Submission:
     principal.require_staff()
     member_id = keys.owner_of("S", submission_id)
     items = list(store.query_all(keys.member_pk(member_id))) if member_id else []
@@ -155,6 +171,7 @@ def decide(principal: Principal, submission_id: str, decision: ReviewDecision) -
     now = clock.now_precise_iso()
     operations = [_submission_update(member_id, submission, status, activities, IN_REVIEW, now, decision.note)]
     operations += [_activity_update(member_id, a["activity_id"], a["status"], a.get("note")) for a in changes]
+    operations += _records_follow(member_id, items, {a["activity_id"]: (a["status"], a.get("note")) for a in changes})
     operations.append(audit.entry_op(principal, history_pk=keys.member_history_pk(member_id),
                                      action="cec_submission.decide",
                                      changes={"submission_id": {"from": None, "to": submission_id},
@@ -162,6 +179,9 @@ def decide(principal: Principal, submission_id: str, decision: ReviewDecision) -
     try:
         store.transact(operations)
     except store.ConditionFailed as error:
+        if error.reasons[:1] != ["ConditionalCheckFailed"] and attempts > 1:
+            # Not another reviewer: the member's record changed meanwhile. Decide on a fresh read.
+            return decide(principal, submission_id, decision, attempts=attempts - 1)
         raise Conflict(f"CEC submission {submission_id} was decided by someone else.", code="already_decided") from error
     decided = {**submission, "status": status, "activities": activities, "decided_at": now, "note": decision.note}
     _tell_member(member_id, decided)

@@ -24,6 +24,10 @@ def invoice_job_max_receives() -> int:
     return int(os.environ.get("INVOICE_JOB_MAX_RECEIVES", "3"))
 
 
+def deadline_job_queue_url() -> str:
+    return os.environ.get("DEADLINE_JOB_QUEUE_URL", "")
+
+
 def sender_email() -> str:
     return os.environ.get("SENDER_EMAIL", "renewals@example.org")
 

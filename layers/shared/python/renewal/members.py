@@ -206,7 +206,7 @@ def _comparable(record: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _write_profile(principal: Principal, record: dict[str, Any], previous: dict[str, Any] | None, action: str,
-                   *, reindex: bool = True) -> None:
+                   *, reindex: bool = True, extra: list[dict[str, Any]] = ()) -> None:
     # The directory entries go first; the profile's conditional write then decides
     # (renewal.directory), and a loser puts back the entries of what is stored.
     if reindex:
@@ -226,12 +226,28 @@ def _write_profile(principal: Principal, record: dict[str, Any], previous: dict[
                     action=action,
                     changes=audit.diff(_comparable(previous), _comparable(record)),
                 ),
+                *extra,
             ]
         )
     except store.ConditionFailed as error:
         if reindex:
             directory.repair(record["member_id"], record)
         raise Conflict("The member was changed by someone else at the same time; reload and try again.") from error
+
+
+def _records_follow_profile(previous: dict[str, Any] | None, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The member's renewal records carry their name and affiliate (reports list
+    and filter by them): a change of either is written to every record too."""
+    name = f"{record['first_name']} {record['last_name']}".strip()
+    if previous is None or (f"{previous['first_name']} {previous['last_name']}".strip() == name
+                            and previous.get("affiliate") == record.get("affiliate")):
+        return []
+    from renewal import invoices
+
+    operations = []
+    for invoice in store.query_all(keys.member_pk(record["member_id"]), sk_prefix=keys.INVOICE_PREFIX):
+        operations += invoices.save_ops(invoice, {**invoice, "name": name, "affiliate": record.get("affiliate")})
+    return operations
 
 
 def upsert_member(principal: Principal, member_id: str, body: MemberIn) -> tuple[Member, bool]:
@@ -255,7 +271,12 @@ def upsert_member(principal: Principal, member_id: str, body: MemberIn) -> tuple
     record = _profile_record(member_id, body, version, created_at)
     if previous and previous.get("waivers"):
         record["waivers"] = previous["waivers"]  # granted by the waiver service, not part of the member's data
-    _write_profile(principal, record, previous, "member.create" if previous is None else "member.update")
+    if previous is not None:
+        # Credentials are what renewal records are computed from: a record created from a read
+        # made before this write must not commit (renewal.records.lock_op).
+        record["facts_version"] = int(previous.get("facts_version") or 0) + 1
+    _write_profile(principal, record, previous, "member.create" if previous is None else "member.update",
+                   extra=_records_follow_profile(previous, record))
     return _member_view(record, []), previous is None
 
 

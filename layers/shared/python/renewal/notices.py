@@ -99,13 +99,14 @@ def release(invoice: Mapping[str, Any], kind: str) -> None:
     )
 
 
-def deliver(kind: str, invoice: Mapping[str, Any], profile: Mapping[str, Any]) -> bool:
+def deliver(kind: str, invoice: Mapping[str, Any], profile: Mapping[str, Any], *,
+            today: dt.date | None = None) -> bool:
     """Sends an already-claimed notice; on failure releases the claim."""
     email = (profile.get("contact") or {}).get("email")
     if not email:
         logger.warning("no e-mail address", extra={"member_id": invoice["member_id"], "notice": kind})
         return False
-    subject, text = compose(kind, invoice, profile.get("first_name", ""))
+    subject, text = compose(kind, invoice, profile.get("first_name", ""), today=today)
     try:
         notify.send(email, subject, text)
         return True

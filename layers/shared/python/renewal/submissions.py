@@ -16,7 +16,7 @@ from typing import Any, Literal
 from aws_lambda_powertools import Logger
 from pydantic import ConfigDict, Field
 
-from renewal import cec, clock, config, invoicing, keys, paging, standing
+from renewal import cec, clock, config, invoicing, keys, paging, records, standing
 from renewal.adapters import queue, store
 from renewal.auth import Principal
 from renewal.errors import NotFound, RuleViolation
@@ -87,7 +87,7 @@ def requirement(rule_set, profile: dict[str, Any], items: list[dict[str, Any]]) 
     return assessment.cec_required, assessment.in_network_required, assessment.cec_waived
 
 
-def submit(principal: Principal, body: SubmissionIn) -> SubmissionAccepted:
+def submit(principal: Principal, body: SubmissionIn, *, attempts: int = 3) -> SubmissionAccepted:
     member_id = principal.require_member()
     rule_set = load_rule_set(body.renewal_year)
     if rule_set is None:
@@ -148,9 +148,16 @@ def submit(principal: Principal, body: SubmissionIn) -> SubmissionAccepted:
             condition="attribute_not_exists(SK)"))
     message = {"member_id": member_id, "submission_id": submission_id}
     operations.append(store.put_op({**keys.submission_outbox_key(now, submission_id), **message, "created_at": now}))
+    # CECs in review are a fact of the renewal records: they follow in the same transaction.
+    pending = [{**keys.activity_key(member_id, a["activity_id"]), **a, "status": cec.PENDING} for a in activities]
+    operations += records.follow_ops(profile, items, records.replaced(items, *pending))
     try:
         store.transact(operations)
     except store.ConditionFailed as error:
+        forms_and_activities = error.reasons[:1 + len(chosen) + len(activities)]
+        if "ConditionalCheckFailed" not in forms_and_activities and attempts > 1:
+            # Not the forms: the member's record changed meanwhile (a roster credit). Again, on a fresh read.
+            return submit(principal, body, attempts=attempts - 1)
         raise RuleViolation("A form was submitted at the same moment; reload and try again.",
                             code="form_already_submitted") from error
     _send(message, now)

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, StringConstraints
 
-from renewal import audit, clock, keys, notices, paging, standing, uploads
+from renewal import audit, clock, dues, keys, notices, paging, records, standing, uploads
 from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, ValidationFailed
@@ -95,18 +95,23 @@ def grant(principal: Principal, member_id: str, body: WaiverIn, *, request_id: s
                   "granted_by": principal.actor, "granted_at": now, "request_id": request_id}
         summary = {"waiver_id": record["waiver_id"], "type": body.type, "renewal_year": body.renewal_year}
         kept = [w for w in profile.get("waivers", []) if w["waiver_id"] != record["waiver_id"]]
+        lock, lock_values = records.lock_condition(profile)
         operations = [
             store.put_op(record, condition="attribute_not_exists(SK) OR attribute_exists(revoked_at)"),
-            store.update_op(keys.member_key(member_id), "SET waivers = :waivers, version = version + :one",
-                            condition="version = :seen",
-                            values={":waivers": kept + [summary], ":one": 1, ":seen": profile["version"]}),
+            store.update_op(keys.member_key(member_id),
+                            "SET waivers = :waivers, version = version + :one, facts_version = :next_facts",
+                            condition=f"version = :seen AND {lock}",
+                            values={":waivers": kept + [summary], ":one": 1, ":seen": profile["version"],
+                                    ":next_facts": records.lock_next(profile), **lock_values}),
             audit.entry_op(principal, history_pk=keys.member_history_pk(member_id), action="waiver.grant",
                            changes={"waiver": {"from": None, "to": summary}, "note": {"from": None, "to": body.note}}),
         ]
+        after = records.replaced(items, record)
         refund_due = None
         if body.type == standing.MILITARY:
-            operations_for_invoice, refund_due = _military_invoice(member_id, body.renewal_year, profile, items, record)
-            operations += operations_for_invoice
+            after, refund_due = _military_invoice(member_id, body.renewal_year, profile, items, after, record)
+        # The renewal records of the years the waiver touches follow in the same transaction.
+        operations += records.follow_ops(profile, items, after, lock=False)
         try:
             store.transact(operations)
         except store.ConditionFailed:
@@ -118,7 +123,10 @@ def grant(principal: Principal, member_id: str, body: WaiverIn, *, request_id: s
 
 
 def _military_invoice(member_id: str, year: int, profile: dict[str, Any], items: list[dict[str, Any]],
-                      waiver: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+                      after: list[dict[str, Any]], waiver: dict[str, Any]
+                      ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The member's items once the year's invoice is voided (or a void one
+    recorded), and the paid invoice to flag for a refund, if any."""
     invoice = standing.invoices(items).get(year)
     if invoice is None:
         # Not invoiced yet: a void invoice records the waived year, so reports list
@@ -126,19 +134,16 @@ def _military_invoice(member_id: str, year: int, profile: dict[str, Any], items:
         # (Without a rule set yet, the invoice run writes it when the year is invoiced.)
         rule_set = load_rule_set(year)
         if rule_set is None:
-            return [], None
+            return after, None
         from renewal import invoice_runs
 
         record = invoice_runs.waived_invoice_record("waiver", rule_set, profile, waiver["waiver_id"])
-        return ([store.put_op(record, condition="attribute_not_exists(SK)")] if record else []), None
-    if invoice["status"] == "open":
-        return [store.update_op(keys.invoice_key(year, member_id),
-                                "SET #status = :void, voided_by_waiver = :waiver",
-                                condition="#status = :open", names={"#status": "status"},
-                                values={":void": "void", ":waiver": waiver["waiver_id"], ":open": "open"})], None
+        return (records.replaced(after, record) if record else after), None
+    if dues.payable(invoice):
+        return records.replaced(after, {**invoice, "status": "void", "voided_by_waiver": waiver["waiver_id"]}), None
     if invoice["status"] == "paid":
-        return [], invoice  # stays paid; a person refunds it
-    return [], None
+        return after, invoice  # stays paid; a person refunds it
+    return after, None
 
 
 def _flag_refund(invoice: dict[str, Any]) -> None:
@@ -172,28 +177,32 @@ def revoke(principal: Principal, member_id: str, waiver_id_value: str, body: Rev
     if invoice is not None and invoice["status"] == "paid":
         raise Conflict(f"The {year} invoice is paid: the waiver can no longer be revoked.", code="invoice_paid")
     now = clock.now_iso()
+    revoked = {**record, "revoked_at": now, "revoked_by": principal.actor, "revoke_note": body.note}
+    lock, lock_values = records.lock_condition(profile)
     operations = [
         store.update_op(keys.waiver_key(member_id, year, waiver_type),
                         "SET revoked_at = :now, revoked_by = :by, revoke_note = :note",
                         condition="attribute_not_exists(revoked_at)",
                         values={":now": now, ":by": principal.actor, ":note": body.note}),
-        store.update_op(keys.member_key(member_id), "SET waivers = :waivers, version = version + :one",
-                        condition="version = :seen",
+        store.update_op(keys.member_key(member_id),
+                        "SET waivers = :waivers, version = version + :one, facts_version = :next_facts",
+                        condition=f"version = :seen AND {lock}",
                         values={":waivers": [w for w in profile.get("waivers", []) if w["waiver_id"] != waiver_id_value],
-                                ":one": 1, ":seen": profile["version"]}),
+                                ":one": 1, ":seen": profile["version"], ":next_facts": records.lock_next(profile),
+                                **lock_values}),
         audit.entry_op(principal, history_pk=keys.member_history_pk(member_id), action="waiver.revoke",
                        changes={"waiver_id": {"from": waiver_id_value, "to": None}, "note": {"from": None, "to": body.note}}),
     ]
+    after = records.replaced(items, revoked)
     if invoice is not None and invoice.get("voided_by_waiver") == waiver_id_value and invoice["status"] == "void":
         # The year is owed again, on the invoice the waiver had voided.
-        operations.append(store.update_op(keys.invoice_key(year, member_id), "SET #status = :open REMOVE voided_by_waiver",
-                                          condition="#status = :void", names={"#status": "status"},
-                                          values={":open": "open", ":void": "void"}))
+        after = records.replaced(after, {**invoice, "status": "open", "voided_by_waiver": None})
+    operations += records.follow_ops(profile, items, after, lock=False)
     try:
         store.transact(operations)
     except store.ConditionFailed as error:
         raise Conflict("The waiver or the member changed meanwhile; reload and try again.") from error
-    return view({**record, "revoked_at": now, "revoked_by": principal.actor, "revoke_note": body.note})
+    return view(revoked)
 
 
 def list_for_member(items: list[dict[str, Any]]) -> list[Waiver]:
