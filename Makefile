@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 3000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test unit integration e2e lint validate bench openapi events deploy clean
+.PHONY: setup portal chromium run test unit integration e2e browser screenshots lint validate bench openapi events deploy clean
 
 setup: $(VENV)/.installed
 
@@ -16,11 +16,31 @@ $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt scripts/
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-run: setup
-	$(PY) -m local.server
+# The portal: npm packages pinned by portal/package-lock.json, built into portal/dist.
+PORTAL_SOURCES := $(shell find portal/src -type f ! -name schema.d.ts 2>/dev/null) portal/build.mjs portal/tsconfig.json
 
-test: setup lint
-	$(PY) -m pytest -q -n 2 --dist loadgroup tests
+portal: portal/dist/index.html
+
+portal/node_modules/.installed: portal/package.json portal/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 or later (it builds portal/)"; exit 1; }
+	cd portal && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+portal/dist/index.html: portal/node_modules/.installed $(PORTAL_SOURCES) docs/openapi.json
+	cd portal && npm run --silent build
+
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing Debian's chromium for the browser tests: apt-get install -y chromium"; \
+	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+run: setup portal
+	@$(PY) -m local.server
+
+test: setup lint portal chromium
+	$(PY) -m pytest -q -n 2 --dist loadgroup tests portal/tests
 
 unit: setup
 	$(PY) -m pytest -q tests/unit
@@ -30,6 +50,13 @@ integration: setup
 
 e2e: setup
 	$(PY) -m pytest -q tests/e2e
+
+browser: setup portal chromium
+	$(PY) -m pytest -q portal/tests
+
+# Refreshes the screenshots the README shows (docs/screenshots/) from a run of the browser tests.
+screenshots: setup portal chromium
+	PORTAL_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q portal/tests
 
 # cfn-lint understands SAM through aws-sam-translator; it is what `sam validate --lint` runs.
 lint: setup
@@ -53,8 +80,10 @@ openapi: setup
 events: setup $(VENV)-sam/bin/sam
 	SAM=$(VENV)-sam/bin/sam $(PY) events/generate.py
 
-deploy: $(VENV)-sam/bin/sam
+# The stack, then the portal's files and its config.json (from the stack's outputs).
+deploy: $(VENV)-sam/bin/sam setup portal
 	$(VENV)-sam/bin/sam build && $(VENV)-sam/bin/sam deploy --config-env $${ENV:-default}
+	$(PY) -m scripts.deploy_portal --stack-name credential-renewal-$$([ "$${ENV:-default}" = prod ] && echo prod || echo dev)
 
 clean:
-	rm -rf $(VENV) $(VENV)-sam .aws-sam .pytest_cache
+	rm -rf $(VENV) $(VENV)-sam .aws-sam .pytest_cache portal/node_modules portal/dist portal/test-results

@@ -43,49 +43,58 @@ class Authority:
 
     def __init__(self, key: rsa.RSAPrivateKey, issuer: str, audience: list[str]):
         self._key = key
-        self._public = key.public_key()
+        self.public_key = key.public_key()
         self.issuer = issuer
         self.audience = audience
         # Like a Cognito JWKS key id; the authorizer would pick the key by it.
         self.kid = uuid.uuid5(uuid.NAMESPACE_OID, issuer).hex
 
     def mint(self, sub: str, groups: list[str], member_id: str | None = None, affiliate: str | None = None,
-             lifetime_s: int = TOKEN_LIFETIME_S) -> str:
-        now = int(time.time())
+             lifetime_s: int = TOKEN_LIFETIME_S, audience: str | None = None,
+             extra: Mapping[str, Any] | None = None) -> str:
+        """An ID token: the one that carries the groups and custom attributes."""
         claims: dict[str, Any] = {
+            **(extra or {}),
             "sub": sub,
             "cognito:groups": list(groups),
-            "iss": self.issuer,
-            "aud": self.audience[0],
+            "aud": audience or self.audience[0],
             "token_use": "id",
-            "iat": now,
-            "auth_time": now,
-            "exp": now + lifetime_s,
         }
         if member_id:
             claims["custom:member_id"] = member_id
         if affiliate:
             claims["custom:affiliate"] = affiliate
+        return self.sign(claims, lifetime_s)
+
+    def sign(self, claims: Mapping[str, Any], lifetime_s: int) -> str:
+        now = int(time.time())
+        claims = {**claims, "iss": self.issuer, "iat": now, "auth_time": now, "exp": now + lifetime_s}
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
+
+    def decode(self, token: str, token_use: str | None = None) -> dict[str, Any] | None:
+        """Claims of a token this authority signed (signature, exp, iss), or None."""
+        try:
+            claims = jwt.decode(token, self.public_key, algorithms=["RS256"], issuer=self.issuer,
+                                options={"require": ["exp", "iss", "sub"], "verify_aud": False})
+        except jwt.PyJWTError:
+            return None
+        return claims if token_use is None or claims.get("token_use") == token_use else None
 
     def verify(self, authorization: str | None) -> Mapping[str, Any] | None:
         """The token's claims, or None when API Gateway would answer 401.
 
-        Signature, exp, iss and aud are checked; real time is used (the domain
-        clock in /_local/clock never moves token expiry)."""
+        Signature, exp and iss are checked, and the audience as API Gateway does:
+        `aud` (an ID token) or `client_id` (an access token) must be one of the
+        configured audiences. Real time is used (the domain clock in
+        /_local/clock never moves token expiry)."""
         if not authorization:
             return None
         scheme, _, token = authorization.strip().partition(" ")
         # The authorizer accepts the token with or without the Bearer prefix.
         token = token.strip() if scheme.lower() == "bearer" else authorization.strip()
-        try:
-            return jwt.decode(
-                token,
-                self._public,
-                algorithms=["RS256"],
-                issuer=self.issuer,
-                audience=self.audience,
-                options={"require": ["exp", "iss", "aud", "sub"]},
-            )
-        except jwt.PyJWTError:
-            return None
+        claims = self.decode(token)
+        if claims is None or claims.get("token_use") not in ("id", "access"):
+            return None  # a refresh token is no bearer token
+        audiences = claims.get("aud") or claims.get("client_id")
+        audiences = [audiences] if isinstance(audiences, str) else list(audiences or [])
+        return claims if any(a in self.audience for a in audiences) else None

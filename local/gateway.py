@@ -21,6 +21,7 @@ from local import apigw
 from local.auth import Authority
 from local.cors import Cors
 from local.invoke import Invoker
+from local.portal import Portal
 from local.responses import error_response, unauthorized
 
 READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -29,8 +30,9 @@ READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
 class Gateway:
     def __init__(self, invoker: Invoker, authority: Authority,
                  helpers: Callable[[Request], Response] | None = None, on_change: Callable[[], None] = lambda: None,
-                 cors: Cors | None = None):
+                 cors: Cors | None = None, portal: Portal | None = None):
         self.invoker = invoker
+        self.portal = portal
         self.cors = cors or Cors(None)
         self.router = apigw.Router(invoker.functions)
         self.authority = authority
@@ -49,6 +51,9 @@ class Gateway:
     def handle(self, request: Request) -> Response:
         if self.helpers is not None and (request.path == "/_local" or request.path.startswith("/_local/")):
             return self.helpers(request)
+        page = self.portal.answer(request, self.router.path_exists) if self.portal is not None else None
+        if page is not None:
+            return page
         match = self.router.match(request.method, request.path)
         if match is None:
             if self.router.path_exists(request.path):

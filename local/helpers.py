@@ -1,5 +1,6 @@
 """The `/_local/*` helpers: tokens, the domain clock, schedules and the outbox
-(and /_local/stripe/*, which local.stripe answers).
+(and /_local/stripe/*, which local.stripe answers, and /_local/cognito/*, the
+user pool's sign-in endpoints, which local.oidc answers).
 
 They exist only in the local stack (never in template.yaml), standing in for
 Cognito sign-in, the passing of time, EventBridge Scheduler, a mailbox and Stripe.
@@ -65,10 +66,12 @@ class DomainClock:
 class LocalHelpers:
     def __init__(self, authority: Authority, invoker: Invoker, outbox: Outbox, domain_clock: DomainClock,
                  resolve: Callable[[Any], Any] = lambda value: value, on_change: Callable[[], None] = lambda: None,
-                 stripe: Callable[[Request], Response] | None = None):
+                 stripe: Callable[[Request], Response] | None = None,
+                 cognito: Callable[[Request], Response] | None = None):
         self.authority, self.invoker, self.outbox, self.domain_clock = authority, invoker, outbox, domain_clock
         self.resolve, self.on_change = resolve, on_change
         self.stripe = stripe  # local.stripe.LocalStripe: /_local/stripe/* when no real STRIPE_API_KEY is set
+        self.cognito = cognito  # local.oidc.CognitoEmulation: the user pool's sign-in endpoints
         self.routes = Map([
             Rule("/_local/token", methods=["POST"], endpoint=self.token),
             Rule("/_local/clock", methods=["GET", "PUT", "DELETE"], endpoint=self.clock),
@@ -77,6 +80,8 @@ class LocalHelpers:
         ])
 
     def __call__(self, request: Request) -> Response:
+        if self.cognito is not None and request.path.startswith("/_local/cognito/"):
+            return self.cognito(request)
         if self.stripe is not None and request.path.startswith("/_local/stripe/"):
             response = self.stripe(request)
             if request.method != "GET":

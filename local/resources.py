@@ -134,6 +134,9 @@ class LocalNames:
         if key == "Fn::Join":
             separator, parts = arg
             return separator.join(str(self._scalar(p)) for p in self.resolve(parts))
+        if key == "Fn::Split":
+            separator, text = arg
+            return str(self._scalar(self.resolve(text))).split(separator)
         if key.startswith("Fn::"):
             return ""  # conditions and other intrinsics: not needed locally
         return {key: self.resolve(arg)}

@@ -24,12 +24,13 @@ import boto3
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from local import auth, outbox, resources, seed, sqs, state, template
+from local import auth, oidc, outbox, resources, seed, sqs, state, template
 from local import stripe as local_stripe
 from local.cors import Cors
 from local.gateway import Gateway
 from local.helpers import DomainClock, LocalHelpers
 from local.invoke import Invoker
+from local.portal import Portal
 from local.responses import error_response
 
 SEEDS = ("demo", "none")
@@ -76,6 +77,18 @@ class LocalStack:
 
     def __init__(self, port: int, state_dir: Path, seed_mode: str):
         self.port, self.state_dir, self.seed_mode = port, state_dir, seed_mode
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.seeded: int | None = None  # failed seed requests, once the demo data is loaded
+
+    def portal_config(self) -> dict[str, Any]:
+        """The portal's /config.json: in AWS written at deploy from the stack's outputs."""
+        return {
+            "apiUrl": self.base_url,
+            "authority": f"{self.base_url}{oidc.PREFIX}",
+            "clientId": self.authority.audience[0],
+            "logoutUrl": f"{self.base_url}{oidc.PREFIX}/logout",
+            "stage": "local",
+        }
 
     def start(self) -> None:
         # The port first: if it is taken, say so before any work is done. It serves at once,
@@ -99,6 +112,8 @@ class LocalStack:
         os.environ.update(self.names.function_environment(functions))
         # Without STRIPE_API_KEY the SDK talks to local.stripe; the stack's own origins may be Checkout's return URLs.
         os.environ.update(local_stripe.environment(self.port, os.environ))
+        # The portal is served here too: links the API writes (a certificate's verify URL) point at it.
+        os.environ["PORTAL_URL"] = self.base_url
 
         self.dynamodb = session.client("dynamodb")
         saved_table = state.read_json(self.state_dir / state.TABLE_FILE)
@@ -121,16 +136,18 @@ class LocalStack:
 
         self.invoker = Invoker(functions)
         self.invoker.load_all()
+        portal_origins = lambda: [o for o in os.environ.get("PORTAL_ORIGINS", "").split(",") if o]  # noqa: E731
+        self.cognito = oidc.CognitoEmulation(self.authority, self.base_url, portal_origins, seed.demo_users)
         helpers = LocalHelpers(self.authority, self.invoker, self.outbox, self.clock, self.names.resolve,
-                               self.snapshots.changed, stripe=self.stripe)
+                               self.snapshots.changed, stripe=self.stripe, cognito=self.cognito)
+        portal = Portal(self.portal_config, connect_to=lambda: [f"http://{host}:{moto_port}"])
         self.gateway = Gateway(self.invoker, self.authority, helpers, self.snapshots.changed,
-                               Cors(self.names.cors_configuration()))
+                               Cors(self.names.cors_configuration()), portal)
 
         if saved_table is None and self.seed_mode == "demo":
             # Seeded with the real date (before a saved clock override applies),
             # so the first-year holder's 2026 credential is never "in the future".
-            failed = seed.load(self.gateway)
-            print(f"local: demo data loaded{f' ({failed} requests failed)' if failed else ''}", flush=True)
+            self.seeded = seed.load(self.gateway)
         if saved_clock.get("today"):
             self.clock.set(dt.date.fromisoformat(saved_clock["today"]))
         self.snapshots.save()  # from now on the state dir has a table: no second seeding
@@ -167,13 +184,18 @@ class LocalStack:
         # moto's server thread is a daemon and ends with the process, which exits next.
 
     def banner(self) -> str:
-        base = f"http://127.0.0.1:{self.port}"
+        base = self.base_url
         member = seed.example_member()
         member_token = self.authority.mint(f"demo-{member['member_id']}", ["member"], member["member_id"],
                                            member.get("affiliate"))
         staff_token = self.authority.mint("demo-staff", ["naaei"])
+        built = (Path(template.ROOT) / "portal" / "dist" / "index.html").is_file()
         return "\n".join([
+            f"Portal: {base}/  (open it and sign in as the demo member"
+            + ("; not built yet: make run builds it)" if not built else ")"),
             f"Local stack on {base}  (state: {self.state_dir}, seed: {self.seed_mode}; Ctrl-C stops and saves)",
+            *([f"  Demo data loaded{f' ({self.seeded} requests failed)' if self.seeded else ''}"]
+              if self.seeded is not None else []),
             f"  API docs: {base}/swagger",
             *([f"  Domain clock set to {self.clock.override} (DELETE {base}/_local/clock restores the real date)"]
               if self.clock.override else []),

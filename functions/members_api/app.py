@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from renewal import certificates, checkout, invoices, members, paging, renewals, transcripts, waivers
+from renewal import certificates, checkout, config, invoices, members, paging, renewals, transcripts, waivers
 from renewal.api import create_app, csv_response, handle, pdf_response, principal, public_base_url, wants_csv, wants_json
 
 logger = Logger()
@@ -56,7 +56,8 @@ def get_renewal(renewal_year: Annotated[int, Path(ge=2000, le=2100)]) -> renewal
 @app.get("/me/certificates/<code>", summary="A PDF certificate of a credential in good standing",
          responses={200: {"description": "The certificate", "content": {"application/pdf": {}}}})
 def get_certificate(code: Annotated[str, Path(pattern=r"^[A-Za-z]{3,5}$")]):
-    document = certificates.certificate_pdf(principal(app), code, public_base_url(app))
+    # The verify page is the portal's (a person opens it); without a portal, the API's JSON answers.
+    document = certificates.certificate_pdf(principal(app), code, config.portal_url() or public_base_url(app))
     return pdf_response(document, f"{code.upper()}-certificate.pdf")
 
 

@@ -36,6 +36,14 @@ def load(gateway: Any) -> int:
     return failed
 
 
+def demo_users() -> list[Any]:
+    """The users the local sign-in page offers in one click (demo.json's `sign_in`)."""
+    from local.oidc import DemoUser
+
+    return [DemoUser(label=u["label"], sub=u["sub"], groups=tuple(u["groups"]), member_id=u.get("member_id"),
+                     affiliate=u.get("affiliate")) for u in demo().get("sign_in", [])]
+
+
 def example_member() -> dict[str, Any]:
     """The demo member the start-up banner's curl line signs in as."""
     member_id, member = next(iter(demo()["members"].items()))

@@ -77,6 +77,8 @@ def test_before_the_run_a_member_reads_open_without_invoice(api):
     assert view["status"] == "open" and view["invoice_id"] is None
     assert view["credentials"] == ["CAM", "CALP"] and view["cec"]["required"] == 8
     assert view["cec"]["window"] == {"start": "2026-01-01", "end": "2026-12-31"}
+    # The year's dates, so the member's dashboard can say when payment is due and when grace ends.
+    assert (view["due_date"], view["grace_ends"]) == ("2027-01-01", "2027-03-31")
 
 
 def test_on_1_april_the_renewal_lapses_and_owes_one_reinstatement_fee(invoiced):

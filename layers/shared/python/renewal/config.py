@@ -51,6 +51,11 @@ def portal_origins() -> list[str]:
     return [o.strip().rstrip("/") for o in os.environ.get("PORTAL_ORIGINS", "").split(",") if o.strip()]
 
 
+def portal_url() -> str | None:
+    """The portal's address, for links the API writes (a certificate's verify page)."""
+    return os.environ.get("PORTAL_URL", "").rstrip("/") or None
+
+
 def documents_bucket() -> str:
     return os.environ.get("DOCUMENTS_BUCKET", "")
 

@@ -39,6 +39,8 @@ class Renewal(Model):
     credentials: list[str]
     invoice_id: str | None
     amount_due_cents: int
+    due_date: dt.date | None = None  # the year's dates, so a member sees when grace ends
+    grace_ends: dt.date | None = None
     cec: CecProgress
 
 
@@ -81,6 +83,8 @@ def renewal_view(rule_set: RuleSet, profile: dict[str, Any], related: list[dict[
         credentials=credentials,
         invoice_id=invoice_id,
         amount_due_cents=due,
+        due_date=rule_set.due_date,
+        grace_ends=rule_set.grace_ends,
         cec=CecProgress(
             required=required,
             in_network_required=in_network_required,

@@ -1,0 +1,106 @@
+// Sign-in: OpenID Connect authorization code with PKCE through oidc-client-ts,
+// against the Cognito user pool's managed login (or the local stack's
+// emulation of it). Tokens live in session storage: gone when the tab closes.
+//
+// The API is called with the ID token: it is the one that carries
+// `cognito:groups`, `custom:member_id` and `custom:affiliate` (a Cognito access
+// token has no custom attributes), and its `aud` is the app client id that the
+// API's JWT authorizer expects.
+import { User, UserManager, WebStorageStateStore } from "oidc-client-ts";
+import type { PortalConfig } from "./config";
+
+export type Group = "member" | "affiliate" | "naaei";
+
+export interface Session {
+  idToken: string;
+  sub: string;
+  groups: Group[];
+  memberId?: string;
+  affiliate?: string;
+  expiresAt?: number;
+}
+
+export interface Auth {
+  current(): Session | null;
+  signIn(returnTo?: string): Promise<void>;
+  completeSignIn(): Promise<string>;
+  signOut(): Promise<void>;
+  onChange(listener: (session: Session | null) => void): () => void;
+}
+
+function groupsOf(value: unknown): Group[] {
+  // Cognito sends a JSON array; API Gateway's flattening ("[a b]") never reaches the browser.
+  const list = Array.isArray(value) ? value : typeof value === "string" ? value.replace(/[[\]]/g, "").split(/[\s,]+/) : [];
+  return list.filter((g): g is Group => g === "member" || g === "affiliate" || g === "naaei");
+}
+
+function sessionOf(user: User | null): Session | null {
+  if (!user || user.expired || !user.id_token) return null;
+  const claims = user.profile as Record<string, unknown>;
+  return {
+    idToken: user.id_token,
+    sub: String(claims.sub),
+    groups: groupsOf(claims["cognito:groups"]),
+    memberId: (claims["custom:member_id"] as string | undefined) || undefined,
+    affiliate: (claims["custom:affiliate"] as string | undefined) || undefined,
+    expiresAt: user.expires_at,
+  };
+}
+
+export async function createAuth(config: PortalConfig): Promise<Auth> {
+  const origin = window.location.origin;
+  const manager = new UserManager({
+    authority: config.authority,
+    client_id: config.clientId,
+    redirect_uri: `${origin}/auth/callback`,
+    post_logout_redirect_uri: `${origin}/signed-out`,
+    response_type: "code",
+    scope: "openid email profile",
+    userStore: new WebStorageStateStore({ store: window.sessionStorage }),
+    stateStore: new WebStorageStateStore({ store: window.sessionStorage }),
+    // Renews with the refresh token shortly before the ID token expires.
+    automaticSilentRenew: true,
+    loadUserInfo: false,
+  });
+  let session = sessionOf(await manager.getUser());
+  const listeners = new Set<(session: Session | null) => void>();
+  const publish = (next: Session | null) => {
+    session = next;
+    listeners.forEach((listener) => listener(next));
+  };
+  manager.events.addUserLoaded((user) => publish(sessionOf(user)));
+  manager.events.addUserUnloaded(() => publish(null));
+  manager.events.addAccessTokenExpired(() => {
+    void manager.removeUser();
+    window.location.assign("/signed-out?reason=expired");
+  });
+  manager.events.addSilentRenewError(() => {
+    void manager.removeUser();
+    window.location.assign("/signed-out?reason=expired");
+  });
+
+  return {
+    current: () => session,
+    async signIn(returnTo = window.location.pathname + window.location.search) {
+      await manager.signinRedirect({ state: { returnTo } });
+    },
+    async completeSignIn() {
+      const user = await manager.signinCallback();
+      publish(sessionOf(user ?? null));
+      const state = (user?.state ?? {}) as { returnTo?: string };
+      // Only a path of this portal: never send someone elsewhere after sign-in.
+      return state.returnTo && state.returnTo.startsWith("/") && !state.returnTo.startsWith("//") ? state.returnTo : "/";
+    },
+    async signOut() {
+      await manager.removeUser();
+      const url = new URL(config.logoutUrl);
+      url.searchParams.set("client_id", config.clientId);
+      url.searchParams.set("logout_uri", `${origin}/signed-out`);
+      window.location.assign(url.toString());
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

@@ -1,0 +1,81 @@
+// The frame of every page: a skip link, the site header with the pages the
+// user's groups may open, the main region (focused after each navigation, so a
+// screen reader starts at the new page) and the footer.
+import type { ComponentChildren } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+import { useLocation } from "preact-iso";
+import { useApp } from "../app-context";
+import { navigation } from "../pages";
+import { SITE } from "./hooks";
+
+export function Layout({ children }: { children: ComponentChildren }) {
+  const { session, auth } = useApp();
+  const { path } = useLocation();
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    main.current?.focus();
+  }, [path]);
+
+  const groups = session?.groups ?? [];
+  const sections = navigation.filter((section) => section.group && groups.includes(section.group));
+  const current = (href: string) => (href === "/" ? path === "/" : path === href || path.startsWith(`${href}/`));
+
+  return (
+    <>
+      <a class="skip-link" href="#main">
+        Skip to main content
+      </a>
+      <header class="site-header">
+        <div class="container header-row">
+          <a href="/" class="brand">
+            {SITE}
+          </a>
+          <div class="account">
+            {session ? (
+              <>
+                <span class="who">{session.memberId ?? session.affiliate ?? session.sub}</span>
+                <button type="button" class="outline secondary small" onClick={() => void auth.signOut()}>
+                  Sign out
+                </button>
+              </>
+            ) : (
+              <button type="button" class="small" onClick={() => void auth.signIn("/")}>
+                Sign in
+              </button>
+            )}
+          </div>
+        </div>
+        {sections.length > 0 && (
+          <div class="container">
+          <nav class="site-nav" aria-label="Main">
+            {sections.map((section) => (
+              <ul key={section.title} aria-label={sections.length > 1 ? section.title : undefined}>
+                {section.links.map((link) => (
+                  <li key={link.href}>
+                    <a href={link.href} aria-current={current(link.href) ? "page" : undefined}>
+                      {link.label}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            ))}
+          </nav>
+          </div>
+        )}
+      </header>
+      <main id="main" class="container" tabIndex={-1} ref={main}>
+        {children}
+      </main>
+      <footer class="container site-footer">
+        <small>
+          Questions about your renewal or credentials? Contact your affiliate office.
+        </small>
+      </footer>
+    </>
+  );
+}

@@ -1,0 +1,52 @@
+// Loading, empty and failed states every page uses, so none is left blank.
+import type { ComponentChildren } from "preact";
+import type { ApiError } from "../api/client";
+
+export function Loading({ what = "Loading" }: { what?: string }) {
+  return (
+    <p aria-busy="true" class="loading">
+      {what}…
+    </p>
+  );
+}
+
+export function Failed({ error, retry }: { error: ApiError; retry?: () => void }) {
+  return (
+    <div class="notice notice-error" role="alert">
+      <p>{error.message}</p>
+      {retry && (
+        <button type="button" class="secondary" onClick={retry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <p class="empty">{children}</p>;
+}
+
+/** Shows the loading or failed state of a load, else its content. */
+export function Show<T>({ load, children, what }: {
+  load: { data: T | undefined; error: ApiError | undefined; loading: boolean; reload: () => void };
+  children: (data: T) => ComponentChildren;
+  what?: string;
+}) {
+  if (load.error) return <Failed error={load.error} retry={load.reload} />;
+  if (load.data === undefined) return <Loading what={what} />;
+  return <>{children(load.data)}</>;
+}
+
+export function Badge({ tone, children }: { tone: "good" | "warn" | "bad" | "info" | "neutral"; children: ComponentChildren }) {
+  return <span class={`badge badge-${tone}`}>{children}</span>;
+}
+
+/** A wide table's frame: scrolls sideways on a phone, and can be scrolled with the keyboard. */
+export function TableScroll({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-scroll" tabIndex={0} role="region" aria-label={label}>
+      {children}
+    </div>
+  );
+}

@@ -1,0 +1,74 @@
+// The API's codes in words a credential holder understands.
+export const renewalStatus: Record<string, string> = {
+  not_required: "No renewal needed",
+  open: "Open",
+  grace: "In grace period",
+  lapsed: "Lapsed",
+  renewed: "Renewed",
+  waived: "Waived",
+};
+
+export const invoiceStatus: Record<string, string> = {
+  open: "Unpaid",
+  paid: "Paid",
+  void: "Void",
+  refunded: "Refunded",
+  disputed: "Disputed",
+};
+
+export const credentialStatus: Record<string, string> = {
+  active: "Active",
+  grace: "In grace period",
+  lapsed: "Lapsed",
+  lifetime: "Lifetime",
+};
+
+export const activityTypes: Record<string, string> = {
+  affiliate_class: "Affiliate class",
+  conference: "Conference or Expo session",
+  online_course: "Institute-approved online course",
+  committee: "Committee or board service",
+  legislative: "Legislative event",
+  teaching: "Unpaid teaching",
+  volunteer: "Volunteering",
+  other: "Other education",
+  corporate_training: "Corporate in-house training",
+};
+
+export const activityStatus: Record<string, string> = {
+  pending: "In review",
+  approved: "Approved",
+  rejected: "Rejected",
+  not_counted: "Over the participation cap",
+};
+
+export const formStatus: Record<string, string> = {
+  awaiting_affiliate: "Awaiting the affiliate office",
+  verified: "Verified",
+  rejected: "Rejected",
+  submitted: "Submitted",
+};
+
+export const submissionStatus: Record<string, string> = {
+  queued: "Received",
+  in_review: "In review",
+  approved: "Approved",
+  partially_approved: "Partly approved",
+  rejected: "Rejected",
+};
+
+export const waiverTypes: Record<string, string> = {
+  military_deployment: "Military deployment",
+  emeritus: "Emeritus (retired, or 25 years in the industry)",
+};
+
+export const requestStatus: Record<string, string> = {
+  pending: "Pending",
+  approved: "Approved",
+  rejected: "Rejected",
+};
+
+export function word(table: Record<string, string>, code: string | null | undefined): string {
+  if (!code) return "";
+  return table[code] ?? code.replace(/_/g, " ");
+}

@@ -1,0 +1,186 @@
+"""Browser tests of the portal: Debian's Chromium driven by Playwright, against
+a local stack of their own (a fresh state, the domain clock set inside a
+season), with axe-core checking every page at a phone's and a desktop's width.
+
+Screenshots of every page checked are kept under portal/test-results/; with
+PORTAL_SCREENSHOTS=docs/screenshots the ones the README shows are refreshed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.stack import Client, LocalServer, season_rule_set  # noqa: E402
+
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+AXE = ROOT / "portal" / "node_modules" / "axe-core" / "axe.min.js"
+DIST = ROOT / "portal" / "dist" / "index.html"
+ARTIFACTS = ROOT / "portal" / "test-results"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+# A season of its own: the stack's clock stands in the middle of it.
+YEAR = 2031
+TODAY = f"{YEAR - 1}-11-15"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # One stack and one browser: these tests run in one xdist worker, one after the other.
+    here = Path(__file__).parent
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(here):
+            item.add_marker(pytest.mark.xdist_group("portal-browser"))
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    if not DIST.is_file():
+        pytest.fail("portal/dist is not built: run `make test` (it builds the portal) or `make portal`.")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium).")
+    server = LocalServer(tmp_path_factory.mktemp("portal") / "state", seed="none").start()
+    client = Client(server)
+    staff = client.staff_token()
+    assert client.request("PUT", "/_local/clock", json={"today": TODAY}).status_code == 200
+    rules = season_rule_set(YEAR, CAM=(8, 5, 17500), CALP=(5, 3, 12500))
+    reply = client.request("PUT", f"/admin/rule-sets/{YEAR}", token=staff, json={"renewal_year": YEAR, "currency": "usd",
+                                                                                 **rules})
+    assert reply.status_code == 200, reply.text
+    yield client
+    server.stop()
+
+
+def put_member(client: Client, member_id: str, first: str, last: str, *codes: str, affiliate: str = "AASC") -> None:
+    body = {
+        "first_name": first, "last_name": last, "affiliate": affiliate,
+        "contact": {"email": f"{first.lower()}.{last.lower()}@example.org", "phone": "+17195550100",
+                    "address": {"line1": "1 Main St", "line2": None, "city": "Colorado Springs", "state": "CO",
+                                "postal_code": "80903", "country": "US"}},
+        "credentials": [{"code": code, "earned_on": "2019-05-04"} for code in (codes or ("CAM",))],
+    }
+    reply = client.request("PUT", f"/admin/members/{member_id}", token=client.staff_token(), json=body)
+    assert reply.status_code in (200, 201), reply.text
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport=DESKTOP, accept_downloads=True, locale="en-US", reduced_motion="reduce")
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext, request: pytest.FixtureRequest) -> Iterator[Page]:
+    page = context.new_page()
+    problems: list[str] = []
+    # A page error, or a script the CSP blocked, is a defect whatever the test checks.
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("console", lambda message: problems.append(f"console: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text else None)
+    yield page
+    assert not problems, problems
+
+
+def sign_in(page: Page, base: str, *, sub: str, groups: str, member_id: str = "", affiliate: str = "",
+            start: str = "/") -> None:
+    """From the start page through the sign-in page's form, as a person would."""
+    page.goto(base + start)
+    if start == "/":
+        page.get_by_role("button", name="Sign in to start").click()
+    page.wait_for_url(re.compile(r".*/oauth2/authorize.*"))
+    page.get_by_label("User id (sub)").fill(sub)
+    page.get_by_label("Groups").fill(groups)
+    page.get_by_label("Member id").fill(member_id)
+    page.get_by_label("Affiliate").fill(affiliate)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url(re.compile(rf"^{re.escape(base)}/(?!auth/callback).*"))
+
+
+def check_page(page: Page, name: str) -> None:
+    """axe-core at a phone's width and a desktop's, and a screenshot at each."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.wait_for_load_state("networkidle")
+    expect_no_busy(page)
+    size = page.viewport_size or DESKTOP
+    for label, viewport in (("390", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(viewport)
+        violations = axe(page)
+        serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+        assert not serious, f"{name} at {label}: " + json.dumps(
+            [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+              "nodes": [n["target"] for n in v["nodes"]][:5]} for v in serious], indent=1)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{name} at {label} is {overflow}px wider than the window"
+        shot = ARTIFACTS / f"{name}-{label}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        chosen = os.environ.get("PORTAL_SCREENSHOTS")
+        if chosen and name in DOCUMENTED:
+            target = ROOT / chosen
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(shot, target / shot.name)
+    page.set_viewport_size(size)
+
+
+# The screenshots the README shows (docs/screenshots/).
+DOCUMENTED = {"member-dashboard", "member-cec-form", "member-cecs-submitted", "member-contact-error"}
+
+
+def expect_no_busy(page: Page) -> None:
+    """Nothing is loading any more (a locator, not wait_for_function: the portal's CSP forbids eval)."""
+    expect(page.locator('[aria-busy="true"]')).to_have_count(0, timeout=15_000)
+
+
+def axe(page: Page) -> list[dict[str, Any]]:
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        # Evaluated through the DevTools protocol, which the portal's CSP (no inline scripts) does not govern.
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return result["violations"]
+
+
+def api_token(client: Client, **claims: Any) -> str:
+    return client.token(claims.pop("sub"), claims.pop("groups"), claims.get("member_id"), claims.get("affiliate"))
+
+
+def wait_for(check, timeout_s: float = 20.0, every_s: float = 0.3):
+    """Polls `check` until it returns something truthy."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(every_s)
+
+
+__all__ = ["YEAR", "TODAY", "put_member", "sign_in", "check_page", "api_token", "wait_for", "requests"]
