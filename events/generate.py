@@ -46,7 +46,7 @@ TIME, TIME_EPOCH, AUTH_TIME = "28/Nov/2026:09:15:02 +0000", 1795857302000, 17958
 
 EXAMPLE_IDS = {
     "member_id": "M-1001", "renewal_year": "2027", "invoice_id": "INV-2027-M-1001",
-    "run_id": "5a8de374b5464149bc8613236ca04461", "code": "CAM",
+    "run_id": "5a8de374b5464149bc8613236ca04461", "code": "CAM", "export_id": "0c9e1b7a4d2f4e6a8b3c5d7e9f1a2b3c",
 }
 
 BODIES: dict[str, Any] = {
@@ -63,15 +63,25 @@ BODIES: dict[str, Any] = {
         "rule_sets"]["2027"],
     "POST /admin/invoice-runs": {"renewal_year": 2027},
     "POST /admin/deadline-runs": {},
+    "POST /admin/invoices/{invoice_id}/reinstatement-waiver": {"note": "Hardship: check mailed in grace, lost in the post"},
+    "POST /admin/exports": {"report": "renewals", "renewal_year": 2027, "status": "lapsed", "affiliate": "AASC"},
 }
 
-QUERIES = {"GET /me/invoices": "limit=20"}
+QUERIES = {"GET /me/invoices": "limit=20", "GET /admin/renewals": "renewal_year=2027&status=lapsed",
+           "GET /affiliate/renewals": "renewal_year=2027&status=grace", "GET /admin/summary": "renewal_year=2027"}
 
 QUEUE_BODIES: dict[str, dict[str, Any]] = {
     "InvoiceJobQueue": {
         "shard": {"kind": "shard", "run_id": EXAMPLE_IDS["run_id"], "renewal_year": 2027, "shard": 7},
         "members": {"kind": "members", "run_id": EXAMPLE_IDS["run_id"], "renewal_year": 2027,
                     "batch_id": "07-00000", "member_ids": ["M-1001", "M-1007", "M-1012"]},
+    },
+    "DeadlineJobQueue": {
+        "page": {"kind": "deadline_page", "run_id": EXAMPLE_IDS["run_id"], "as_of": "2027-04-01",
+                 "renewal_year": 2027, "shard": 1, "page": 0, "start_key": None},
+    },
+    "ExportJobQueue": {
+        "export": {"export_id": EXAMPLE_IDS["export_id"]},
     },
 }
 

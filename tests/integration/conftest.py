@@ -18,12 +18,13 @@ from local import apigw, template
 
 TABLE = "renewal-test"
 BUCKET = "renewal-documents-test"
+EXPORTS_BUCKET = "renewal-exports-test"
 
 
 def _reset_adapters() -> None:
-    from renewal.adapters import documents, notify, queue, store
+    from renewal.adapters import documents, exports, notify, queue, store
 
-    for adapter in (store, queue, notify, documents):
+    for adapter in (store, queue, notify, documents, exports):
         adapter.reset()
 
 
@@ -52,6 +53,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.setenv("DEADLINE_JOB_QUEUE_URL", QUEUES["DeadlineJobQueue"])
         monkeypatch.setenv("DOCUMENTS_BUCKET", BUCKET)
         boto3.client("s3").create_bucket(Bucket=BUCKET)
+        monkeypatch.setenv("EXPORTS_BUCKET", EXPORTS_BUCKET)
+        monkeypatch.setenv("EXPORT_JOB_QUEUE_URL", QUEUES["ExportJobQueue"])
+        boto3.client("s3").create_bucket(Bucket=EXPORTS_BUCKET)
         boto3.client("ses").verify_email_identity(EmailAddress="renewals@example.org")
         yield client
         _reset_adapters()

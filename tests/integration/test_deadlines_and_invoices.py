@@ -158,3 +158,23 @@ def test_the_daily_schedule_runs_the_same_code(invoiced):
     run = invoiced.request("GET", f"/admin/deadline-runs/{started['run_id']}", claims=STAFF).json()
     assert run["status"] == "completed" and run["reinstatement_fees_added"] == 2
     assert invoice(invoiced)["total_cents"] == 22500
+
+
+def test_the_day_turns_at_midnight_in_the_institutes_zone(invoiced, monkeypatch):
+    api = invoiced
+    monkeypatch.setenv("INSTITUTE_TIME_ZONE", "America/New_York")
+    clock.set_today(None)
+    try:
+        # 11:30 pm on 1 January in New York is already 2 January in UTC: still open, still active.
+        clock.set_now(dt.datetime(2027, 1, 2, 4, 30, tzinfo=dt.UTC))
+        assert renewal(api)["status"] == "open"
+        assert api.request("GET", "/me", claims=member_claims("M-1")).json()["credentials"][0]["status"] == "active"
+        clock.set_now(dt.datetime(2027, 1, 2, 5, 30, tzinfo=dt.UTC))  # 12:30 am on 2 January in New York
+        assert renewal(api)["status"] == "grace"
+        # The fee: owed from 12:00 am on 1 April in New York, not from 8 pm on 31 March (midnight UTC).
+        clock.set_now(dt.datetime(2027, 4, 1, 3, 30, tzinfo=dt.UTC))
+        assert renewal(api)["amount_due_cents"] == 17500
+        clock.set_now(dt.datetime(2027, 4, 1, 4, 30, tzinfo=dt.UTC))
+        assert renewal(api)["amount_due_cents"] == 17500 + 5000 and renewal(api)["status"] == "lapsed"
+    finally:
+        clock.set_now(None)

@@ -193,3 +193,41 @@ def test_the_backfill_gives_old_invoices_their_record_once(season):
     assert store.get(keys.invoice_key(2027, "M-1")).get("GSI1PK") is None
     summary = api.request("GET", "/admin/summary", claims=STAFF, query="renewal_year=2027").json()
     assert summary["members_invoiced"] == 1  # the totals of the others were wiped above, M-1's came back
+
+
+def test_an_export_writes_every_row_to_s3_with_formulas_neutralised(season):
+    from tests.integration.conftest import EXPORTS_BUCKET
+
+    api = season
+    body = fresh(ANA)
+    body.update(first_name="=HYPERLINK(\"http://evil\")", credentials=[{"code": "CAM", "earned_on": "2019-05-04"}])
+    body["contact"]["email"] = "m-1@example.org"
+    assert api.request("PUT", "/admin/members/M-1", claims=STAFF, body=body).status == 200
+    started = api.request("POST", "/admin/exports", claims=STAFF, body={"report": "renewals", "renewal_year": 2027})
+    assert started.status == 202 and started.json()["status"] == "running"
+    export_id = started.json()["export_id"]
+    assert api.request("GET", f"/admin/exports/{export_id}", claims=STAFF).json()["download_url"] is None
+    drain("ExportJobQueue", "ExportsFunction")
+    done = api.request("GET", f"/admin/exports/{export_id}", claims=STAFF).json()
+    assert done["status"] == "completed" and done["rows"] == 4
+    assert "Signature=" in done["download_url"] and done["expires_at"]  # presigned, for 15 minutes
+    key = store.get(keys.export_key(export_id))["object_key"]
+    text = boto3.client("s3").get_object(Bucket=EXPORTS_BUCKET, Key=key)["Body"].read().decode()
+    lines = text.splitlines()
+    assert lines[0] == ",".join(reports.COLUMNS) and len(lines) == 5
+    assert any(line.startswith("M-1,\"'=HYPERLINK(") for line in lines)
+    # Filtered by status and affiliate; refused without a rule set; for staff only.
+    only = api.request("POST", "/admin/exports", claims=STAFF,
+                       body={"report": "renewals", "renewal_year": 2027, "status": "open", "affiliate": "AANY"})
+    drain("ExportJobQueue", "ExportsFunction")
+    assert api.request("GET", f"/admin/exports/{only.json()['export_id']}", claims=STAFF).json()["rows"] == 1
+    assert api.request("POST", "/admin/exports", claims=STAFF, body={"renewal_year": 2031}).status == 422
+    assert api.request("POST", "/admin/exports", claims=AASC, body={"renewal_year": 2027}).status == 403
+    assert api.request("GET", "/admin/exports/nope", claims=STAFF).status == 404
+    # The synchronous CSV neutralises the same cell.
+    from local import apigw
+
+    event = apigw.http_event(method="GET", path="/admin/renewals", route_key="GET /admin/renewals",
+                             query="renewal_year=2027", headers={"accept": "text/csv"}, claims=STAFF)
+    csv_text = apigw.load_handler(api.functions["StaffApiFunction"])(event, apigw.LambdaContext("staff"))["body"]
+    assert "\"'=HYPERLINK(" in csv_text

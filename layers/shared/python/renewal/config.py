@@ -60,6 +60,18 @@ def documents_bucket() -> str:
     return os.environ.get("DOCUMENTS_BUCKET", "")
 
 
+def exports_bucket() -> str:
+    return os.environ.get("EXPORTS_BUCKET", "")
+
+
+def export_job_queue_url() -> str:
+    return os.environ.get("EXPORT_JOB_QUEUE_URL", "")
+
+
+def export_job_max_receives() -> int:
+    return int(os.environ.get("EXPORT_JOB_MAX_RECEIVES", "3"))
+
+
 def cec_submission_queue_url() -> str:
     return os.environ.get("CEC_SUBMISSION_QUEUE_URL", "")
 

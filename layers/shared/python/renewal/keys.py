@@ -12,6 +12,7 @@ Item keys (PK / SK):
   RUN#{run_id}        RUN                  an invoice or deadline run: counters, and the shards, batches or pages
                                            it counted (GSI1 INVOICE_RUNS or DEADLINE_RUNS / started_at, newest first)
   DEADLINE_DAY#{day}  RUN                  the deadline run of a day (one at a time)
+  EXPORT#{export_id}  EXPORT               a report export: its request, status, rows and file
   PAYMENT#{id}        PAYMENT              a payment (card: the PaymentIntent; offline: staff reference) (GSI1 ATTENTION#PAYMENTS while it needs a person)
   STRIPE_EVENT#{id}   EVENT                a Stripe event already applied (dedupe; TTL)
 
@@ -186,6 +187,18 @@ def deadline_runs_index(started_at: str, run_id: str) -> dict[str, str]:
 def deadline_day_key(as_of: str) -> dict[str, str]:
     """Which deadline run is today's: one runs at a time for a day."""
     return {PK: f"DEADLINE_DAY#{as_of}", SK: "RUN"}
+
+
+def export_key(export_id: str) -> dict[str, str]:
+    return {PK: f"EXPORT#{export_id}", SK: "EXPORT"}
+
+
+def export_object_key(export_id: str, name: str) -> str:
+    return f"exports/{export_id}/{name}"
+
+
+def exports_history_pk() -> str:
+    return "HISTORY#EXPORTS"
 
 
 def deadline_history_pk() -> str:
