@@ -24,6 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from renewal import deadlines, paging
 from renewal.api import create_app, handle, principal
 from renewal.auth import NAAEI, Principal
+from renewal.telemetry import metrics
 
 logger = Logger()
 app = create_app()
@@ -58,6 +59,7 @@ def record_handler(record: SQSRecord) -> None:
 SCHEDULER = Principal(sub="daily-deadline-schedule", groups=frozenset({NAAEI}))
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if "routeKey" in event:

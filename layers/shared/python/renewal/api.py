@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-from renewal import auth
+from renewal import auth, config
 from renewal.errors import DomainError, Forbidden, MalformedRequest, NotFound, Unauthorized, ValidationFailed
 
 logger = Logger()
@@ -88,7 +88,11 @@ def raw_body(app: APIGatewayHttpResolver) -> bytes:
 
 def public_base_url(app: APIGatewayHttpResolver) -> str:
     """The API's own address as the caller reached it (for links such as a
-    certificate's verification URL)."""
+    certificate's verification URL). A custom domain, when the stack has one,
+    wins: it stays the same when the API behind it is replaced."""
+    configured = config.public_base_url()
+    if configured:
+        return configured
     event = app.current_event
     host = event.headers.get("host") or event.request_context.domain_name
     local = host.startswith(("127.0.0.1", "localhost", "[::1]"))

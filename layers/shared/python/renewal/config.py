@@ -21,7 +21,7 @@ def invoice_job_queue_url() -> str:
 def invoice_job_max_receives() -> int:
     """The invoice-job queue's maxReceiveCount: on the last delivery a failing
     batch is counted as failed before it goes to the dead-letter queue."""
-    return int(os.environ.get("INVOICE_JOB_MAX_RECEIVES", "3"))
+    return int(os.environ.get("INVOICE_JOB_MAX_RECEIVES", "5"))
 
 
 def deadline_job_queue_url() -> str:
@@ -78,3 +78,13 @@ def cec_submission_queue_url() -> str:
 
 def max_upload_bytes() -> int:
     return int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+
+
+def public_base_url() -> str:
+    """The API's custom domain (https://...), or empty to use the host a request came to."""
+    return os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+
+
+def swagger_enabled() -> bool:
+    """The API documentation page is served everywhere but in prod (the template sets this)."""
+    return os.environ.get("SWAGGER_ENABLED", "true").lower() != "false"
