@@ -15,7 +15,7 @@ from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from renewal.model import Model
 
-# Activity types (API.md). These are categories of the program, not numbers.
+# Activity types of the program (docs/domain.md, "CECs"): categories, not numbers.
 IN_NETWORK_TYPES = frozenset({"affiliate_class", "conference", "online_course"})
 PARTICIPATION_TYPES = frozenset({"committee", "legislative", "teaching"})  # share the participation cap
 REFUSED_TYPES = frozenset({"corporate_training"})  # never accepted
