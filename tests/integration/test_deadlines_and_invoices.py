@@ -178,3 +178,54 @@ def test_the_day_turns_at_midnight_in_the_institutes_zone(invoiced, monkeypatch)
         assert renewal(api)["amount_due_cents"] == 17500 + 5000 and renewal(api)["status"] == "lapsed"
     finally:
         clock.set_now(None)
+
+
+def test_a_deadline_run_answers_at_once_and_a_second_start_today_is_the_same_run(invoiced):
+    api = invoiced
+    on("2027-04-01")
+    first = api.request("POST", "/admin/deadline-runs", claims=STAFF)
+    second = api.request("POST", "/admin/deadline-runs", claims=STAFF)
+    assert first.status == second.status == 202 and first.json() == second.json()
+    run_id = first.json()["run_id"]
+    assert api.request("GET", f"/admin/deadline-runs/{run_id}", claims=STAFF).json()["status"] == "running"
+    drain("DeadlineJobQueue", "RenewalDeadlinesFunction")
+    done = api.request("GET", f"/admin/deadline-runs/{run_id}", claims=STAFF).json()
+    assert (done["status"], done["renewals_seen"], done["reinstatement_fees_added"]) == ("completed", 2, 2)
+    assert done["finished_at"] and done["as_of"] == "2027-04-01"
+    # Once it finished, another run the same day may start: it finds nothing left to do.
+    again = deadline_run(api)
+    assert again["run_id"] != run_id and again["reinstatement_fees_added"] == again["reminders_sent"] == 0
+    listed = api.request("GET", "/admin/deadline-runs", claims=STAFF, query="limit=1").json()
+    assert [r["run_id"] for r in listed["items"]] == [again["run_id"]] and listed["next_token"]
+    older = api.request("GET", "/admin/deadline-runs", claims=STAFF,
+                        query=f"limit=1&next_token={listed['next_token']}").json()
+    assert [r["run_id"] for r in older["items"]] == [run_id]
+    assert api.request("GET", "/admin/deadline-runs/nope", claims=STAFF).status == 404
+    assert api.request("GET", "/admin/deadline-runs", claims=member_claims("M-1")).status == 403
+
+
+def test_redelivered_pages_write_each_fee_and_notice_once(invoiced):
+    import json as json_
+
+    import boto3
+
+    from renewal import deadlines
+    from tests.integration.conftest import QUEUES
+
+    api = invoiced
+    on("2027-04-01")
+    run_id = api.request("POST", "/admin/deadline-runs", claims=STAFF).json()["run_id"]
+    sqs = boto3.client("sqs")
+    pages = []
+    while batch := sqs.receive_message(QueueUrl=QUEUES["DeadlineJobQueue"], MaxNumberOfMessages=10).get("Messages"):
+        pages += [json_.loads(m["Body"]) for m in batch]
+        for m in batch:
+            sqs.delete_message(QueueUrl=QUEUES["DeadlineJobQueue"], ReceiptHandle=m["ReceiptHandle"])
+    before = len(sent_emails())
+    for page in pages * 3:  # every page delivered three times
+        deadlines.process_page(page)
+    drain("DeadlineJobQueue", "RenewalDeadlinesFunction")
+    run = api.request("GET", f"/admin/deadline-runs/{run_id}", claims=STAFF).json()
+    assert (run["status"], run["renewals_seen"], run["reinstatement_fees_added"]) == ("completed", 2, 2)
+    assert len(sent_emails()) - before == run["reminders_sent"] == 2  # one lapse notice each
+    assert [line["code"] for line in invoice(api)["lines"]] == ["CAM", "REINSTATEMENT"]
