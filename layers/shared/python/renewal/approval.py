@@ -127,6 +127,11 @@ def review_queue(principal: Principal, status: str, limit: int, next_token: str 
 
 def decide(principal: Principal, submission_id: str, decision: ReviewDecision, *, attempts: int = 3) -> Submission:
     principal.require_staff()
+    if decision.decision == "reject" and decision.rejected_activity_ids:
+        # "reject" rejects the whole submission: a list of ids belongs with "approve".
+        raise ValidationFailed("reject rejects every activity: to reject some, approve with their ids in "
+                               "rejected_activity_ids.", details=[{"field": "rejected_activity_ids",
+                                                                   "rule": "reject_takes_no_list"}])
     member_id = keys.owner_of("S", submission_id)
     items = list(store.query_all(keys.member_pk(member_id))) if member_id else []
     key_sk = keys.submission_key(member_id, submission_id)[keys.SK] if member_id else None
@@ -175,7 +180,12 @@ def decide(principal: Principal, submission_id: str, decision: ReviewDecision, *
     operations.append(audit.entry_op(principal, history_pk=keys.member_history_pk(member_id),
                                      action="cec_submission.decide",
                                      changes={"submission_id": {"from": None, "to": submission_id},
-                                              "status": {"from": IN_REVIEW, "to": status}}))
+                                              "status": {"from": IN_REVIEW, "to": status},
+                                              "note": {"from": None, "to": decision.note},
+                                              "approved_activity_ids": {"from": None, "to": sorted(
+                                                  a["activity_id"] for a in changes if a["status"] == cec.APPROVED)},
+                                              "rejected_activity_ids": {"from": None, "to": sorted(
+                                                  a["activity_id"] for a in changes if a["status"] == "rejected")}}))
     try:
         store.transact(operations)
     except store.ConditionFailed as error:

@@ -120,11 +120,14 @@ def create_ops(invoice: dict[str, Any], items: list[dict[str, Any]]) -> list[dic
     return operations + ([totals] if totals else [])
 
 
-def list_own_invoices(principal: Principal) -> InvoiceList:
+def list_own_invoices(principal: Principal, limit: int, next_token: str | None) -> InvoiceList:
+    """The caller's invoices, newest year first, page by page."""
+    from renewal import paging
+
     member_id = principal.require_member()
-    records = store.query_all(keys.member_pk(member_id), sk_prefix=keys.INVOICE_PREFIX, forward=False)
-    # A member has one invoice a year: the list is short, newest first, one page.
-    return InvoiceList(items=[view(r) for r in records])
+    records, token = paging.page(keys.member_pk(member_id), sk_prefix=keys.INVOICE_PREFIX, forward=False,
+                                 limit=limit, next_token=next_token)
+    return InvoiceList(items=[view(r) for r in records], next_token=token)
 
 
 def own_invoice_record(member_id: str, invoice_id: str) -> dict[str, Any]:

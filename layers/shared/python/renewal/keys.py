@@ -314,6 +314,11 @@ def waiver_request_key(member_id: str, request_id: str) -> dict[str, str]:
     return {PK: member_pk(member_id), SK: f"{WAIVER_REQUEST_PREFIX}{request_id}"}
 
 
+def pending_waiver_request_key(member_id: str, renewal_year: int, waiver_type: str) -> dict[str, str]:
+    """Held while a member's request of that type and year is pending: one at a time."""
+    return {PK: member_pk(member_id), SK: f"WAIVER_REQUEST_PENDING#{renewal_year}#{waiver_type}"}
+
+
 def waiver_requests_index(status: str, created_at: str, request_id: str) -> dict[str, str]:
     return {"GSI1PK": waiver_requests_partition(status), "GSI1SK": f"{created_at}#{request_id}"}
 

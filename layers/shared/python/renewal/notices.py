@@ -59,6 +59,24 @@ def compose(kind: str, invoice: Mapping[str, Any], first_name: str, *, today: dt
     return subjects[kind], letter(first_name, bodies[kind])
 
 
+def article(word: str) -> str:
+    """"a" or "an" before a word: an emeritus waiver, a military deployment waiver."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def plural(count: float, singular: str, plural_form: str | None = None) -> str:
+    """"1 CEC", "1.5 CECs", "8 CECs": the number as the rules write it, the noun agreeing."""
+    return f"{count:g} {singular if count == 1 else (plural_form or singular + 's')}"
+
+
+def waiver_request_decided(waiver_type: str, renewal_year: int, status: str, note: str | None) -> tuple[str, str]:
+    label = waiver_type.replace("_", " ")
+    body = f"Your request for {article(label)} {label} waiver for {renewal_year} was {status}."
+    if note:
+        body += f"\nNote: {note}"
+    return f"Your {label} waiver request was {status}", body
+
+
 def letter(first_name: str, body: str) -> str:
     """Every e-mail to a member: the greeting, the body, the signature."""
     return f"Dear {first_name},\n\n{body}\n\nThe credential renewal team"

@@ -17,10 +17,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, StringConstraints
 
-from renewal import audit, clock, dues, keys, notices, paging, records, standing, uploads
+from renewal import audit, clock, config, dues, keys, notices, paging, records, standing, uploads
 from renewal.adapters import store
 from renewal.auth import Principal
-from renewal.errors import Conflict, NotFound, ValidationFailed
+from renewal.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from renewal.model import Model
 from renewal.rules import RenewalYear, load_rule_set
 
@@ -80,6 +80,7 @@ def view(record: dict[str, Any]) -> Waiver:
 
 def grant(principal: Principal, member_id: str, body: WaiverIn, *, request_id: str | None = None) -> Waiver:
     principal.require_staff()
+    _require_rule_set(body.renewal_year)
     for _ in range(3):
         items = list(store.query_all(keys.member_pk(member_id)))
         profile = next((i for i in items if i["SK"] == keys.PROFILE), None)
@@ -262,6 +263,7 @@ def request_waiver(principal: Principal, body: WaiverRequestIn) -> WaiverRequest
     member_id = principal.require_member()
     if store.get(keys.member_key(member_id)) is None:
         raise NotFound(f"No member {member_id}.")
+    _require_rule_set(body.renewal_year)
     document = uploads.verified_document(member_id, body.document_upload_id) if body.document_upload_id else None
     request_id = keys.owned_id("R", member_id, secrets.token_hex(6))
     now = clock.now_precise_iso()  # the queue is oldest first, and requests may come within one second
@@ -270,8 +272,22 @@ def request_waiver(principal: Principal, body: WaiverRequestIn) -> WaiverRequest
               "request_id": request_id, "member_id": member_id, "type": body.type, "renewal_year": body.renewal_year,
               "reason": body.reason, "status": "pending", "document_upload_id": body.document_upload_id,
               "document": document, "created_at": now}
-    store.put(record, condition="attribute_not_exists(SK)")
+    # One pending request per member, type and year: a marker keyed by them, released by the decision.
+    marker = {**keys.pending_waiver_request_key(member_id, body.renewal_year, body.type), "request_id": request_id}
+    try:
+        store.transact([store.put_op(record, condition="attribute_not_exists(SK)"),
+                        store.put_op(marker, condition="attribute_not_exists(SK)")])
+    except store.ConditionFailed as error:
+        raise Conflict(f"A {body.type.replace('_', ' ')} waiver request for {body.renewal_year} is pending already.",
+                       code="request_pending") from error
     return _request_view(record)
+
+
+def _require_rule_set(renewal_year: int) -> None:
+    """Waivers are for renewal years that exist: a year has a rule set."""
+    if load_rule_set(renewal_year) is None:
+        raise RuleViolation(f"No rule set exists for renewal year {renewal_year}.", code="rule_set_missing",
+                            details=[{"field": "renewal_year", "rule": "rule_set_required"}])
 
 
 def list_requests(principal: Principal, status: str, limit: int, next_token: str | None) -> WaiverRequestList:
@@ -301,14 +317,27 @@ def decide_request(principal: Principal, request_id: str, decision: RequestDecis
     status = "approved" if decision.decision == "approve" else "rejected"
     now = clock.now_iso()
     index = keys.waiver_requests_index(status, record["created_at"], request_id)
+    marker = keys.pending_waiver_request_key(member_id, int(record["renewal_year"]), record["type"])
     try:
-        # Claim the decision first, so two staff deciding at once grant one waiver at most.
-        store.update(keys.waiver_request_key(member_id, request_id),
-                     "SET #status = :status, decided_at = :now, decided_by = :by, note = :note, "
-                     "GSI1PK = :gsi1pk, GSI1SK = :gsi1sk",
-                     condition="#status = :pending", names={"#status": "status"},
-                     values={":status": status, ":now": now, ":by": principal.actor, ":note": decision.note,
-                             ":pending": "pending", ":gsi1pk": index["GSI1PK"], ":gsi1sk": index["GSI1SK"]})
+        # Claim the decision first, so two staff deciding at once grant one waiver at most;
+        # the member may ask again once this one is decided; the decision is audited with its note.
+        store.transact([
+            store.update_op(keys.waiver_request_key(member_id, request_id),
+                            "SET #status = :status, decided_at = :now, decided_by = :by, note = :note, "
+                            "GSI1PK = :gsi1pk, GSI1SK = :gsi1sk",
+                            condition="#status = :pending", names={"#status": "status"},
+                            values={":status": status, ":now": now, ":by": principal.actor, ":note": decision.note,
+                                    ":pending": "pending", ":gsi1pk": index["GSI1PK"], ":gsi1sk": index["GSI1SK"]}),
+            {"Delete": {"TableName": config.table_name(), "Key": store.to_item(marker),
+                        "ConditionExpression": "attribute_not_exists(SK) OR request_id = :id",
+                        "ExpressionAttributeValues": {":id": store.to_attr(request_id)}}},
+            audit.entry_op(principal, history_pk=keys.member_history_pk(member_id), action="waiver_request.decide",
+                           changes={"request_id": {"from": None, "to": request_id},
+                                    "status": {"from": "pending", "to": status},
+                                    "type": {"from": None, "to": record["type"]},
+                                    "renewal_year": {"from": None, "to": record["renewal_year"]},
+                                    "note": {"from": None, "to": decision.note}}),
+        ])
     except store.ConditionFailed as error:
         raise Conflict(f"Waiver request {request_id} was decided already.", code="already_decided") from error
     updated = {**record, "status": status, "decided_at": now, "decided_by": principal.actor, "note": decision.note}
@@ -322,10 +351,6 @@ def decide_request(principal: Principal, request_id: str, decision: RequestDecis
             updated["waiver_id"] = waiver_id(member_id, record["renewal_year"], record["type"])  # granted before
         store.update(keys.waiver_request_key(member_id, request_id), "SET waiver_id = :w",
                      values={":w": updated["waiver_id"]})
-    label = record["type"].replace("_", " ")
-    notices.tell_member(
-        member_id, f"Your {label} waiver request was {status}",
-        f"Your request for a {label} waiver for {record['renewal_year']} was {status}."
-        + (f"\nNote: {decision.note}" if decision.note else ""),
-    )
+    notices.tell_member(member_id, *notices.waiver_request_decided(record["type"], int(record["renewal_year"]),
+                                                                  status, decision.note))
     return _request_view(updated)
