@@ -69,7 +69,7 @@ def export_job_queue_url() -> str:
 
 
 def export_job_max_receives() -> int:
-    return int(os.environ.get("EXPORT_JOB_MAX_RECEIVES", "3"))
+    return int(os.environ.get("EXPORT_JOB_MAX_RECEIVES", "5"))
 
 
 def cec_submission_queue_url() -> str:
