@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import config, exports
-from renewal.api import create_app, handle, principal
+from renewal.api import create_app, handle, principal, responses
 
 logger = Logger()
 app = create_app()
@@ -29,13 +29,14 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @app.post("/admin/exports", summary="Start a CSV export of a report, of any size",
-          responses={422: {"description": "A bad request, or no rule set for the year"}})
+          responses=responses(exports.ExportStarted, {422: "A bad request, or no rule set for the year"}, status=202,
+                              description="The export started"))
 def start_export(request: Annotated[exports.ExportIn, Body()]) -> tuple[exports.ExportStarted, int]:
     return exports.start_export(principal(app), request), 202
 
 
 @app.get("/admin/exports/<export_id>", summary="An export's progress, and its file's link once completed",
-         responses={404: {"description": "No such export"}})
+         responses=responses(exports.Export, {404: "No such export"}))
 def get_export(export_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,64}$")]) -> exports.Export:
     return exports.get_export(principal(app), export_id)
 

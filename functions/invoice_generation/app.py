@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from renewal import invoice_runs, paging
-from renewal.api import create_app, handle, principal
+from renewal.api import create_app, handle, principal, responses
 from renewal.rules import RenewalYear
 from renewal.telemetry import metrics
 
@@ -51,7 +51,7 @@ def list_runs(
 
 
 @app.get("/admin/invoice-runs/<run_id>", summary="Progress of an invoice run",
-         responses={404: {"description": "No such invoice run"}})
+         responses=responses(invoice_runs.InvoiceRun, {404: "No such invoice run"}))
 def get_run(run_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,64}$")]) -> invoice_runs.InvoiceRun:
     return invoice_runs.get_run(principal(app), run_id)
 

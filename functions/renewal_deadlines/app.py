@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import deadlines, paging
-from renewal.api import create_app, handle, principal
+from renewal.api import create_app, handle, principal, responses
 from renewal.auth import NAAEI, Principal
 from renewal.telemetry import metrics
 
@@ -31,7 +31,8 @@ app = create_app()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-@app.post("/admin/deadline-runs", summary="Start today's deadline run (or answer today's, while it runs)")
+@app.post("/admin/deadline-runs", summary="Start today's deadline run (or answer today's, while it runs)",
+          responses=responses(deadlines.DeadlineRunStarted, {}, status=202, description="The run started"))
 def start_run() -> tuple[deadlines.DeadlineRunStarted, int]:
     run = deadlines.start_run(principal(app))
     return deadlines.DeadlineRunStarted(run_id=run.run_id, status=run.status), 202
@@ -46,7 +47,7 @@ def list_runs(
 
 
 @app.get("/admin/deadline-runs/<run_id>", summary="Progress of a deadline run",
-         responses={404: {"description": "No such deadline run"}})
+         responses=responses(deadlines.DeadlineRun, {404: "No such deadline run"}))
 def get_run(run_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,64}$")]) -> deadlines.DeadlineRun:
     return deadlines.get_run(principal(app), run_id)
 

@@ -15,7 +15,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import audit, directory, members, paging, payments, renewals, reports, rules, waivers
-from renewal.api import create_app, csv_response, handle, principal, wants_csv
+from renewal.api import create_app, csv_response, handle, principal, responses, wants_csv
 from renewal import telemetry
 from renewal.telemetry import metrics
 
@@ -74,8 +74,9 @@ def record_offline_payment(
 
 @app.post("/admin/invoices/<invoice_id>/reinstatement-waiver",
           summary="Waive the reinstatement fee of an open invoice (the line is kept, voided; audited)",
-          responses={404: {"description": "No such invoice"},
-                     409: {"description": "The invoice is not open, or owes no reinstatement fee"}})
+          responses=responses(payments.invoices.Invoice, {404: "No such invoice",
+                                                          409: "The invoice is not open, or owes no reinstatement fee",
+                                                          422: "The note is missing"}))
 def waive_reinstatement_fee(
     invoice_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,100}$")],
     waiver: Annotated[payments.FeeWaiver, Body()],
@@ -144,8 +145,8 @@ def renewal_report(
 
 
 @app.get("/affiliate/renewals", summary="Renewals of a year of the caller's affiliate's members, by status",
-         responses={404: {"description": "No rule set for the year"},
-                    422: {"description": "A bad status, limit or next_token"}})
+         responses=responses(reports.RenewalReport, {404: "No rule set for the year",
+                                                     422: "A bad status, limit or next_token"}))
 def affiliate_renewal_report(
     renewal_year: Annotated[int, Query(ge=2000, le=2100)],
     status: Status = None,
