@@ -203,12 +203,4 @@ def _participation_counted(submission: Mapping[str, Any], items: list[Mapping[st
 
 
 def _tell_member(member_id: str, submission: Mapping[str, Any]) -> None:
-    lines = [f"- {a['title']} ({a['completed_on']}, {float(a['cec']):g} CEC): {a['status']}"
-             + (f" ({a['note']})" if a.get("note") else "") for a in submission["activities"]]
-    status = submission["status"].replace("_", " ")
-    note = f"Note: {submission['note']}\n" if submission.get("note") else ""
-    notices.tell_member(
-        member_id, f"Your CEC submission was {status}",
-        f"Your CEC submission {submission['submission_id']} for {submission['renewal_year']} was {status}.\n"
-        + note + "\n".join(lines),
-    )
+    notices.tell_member(member_id, *notices.submission_decided(submission))

@@ -216,6 +216,13 @@ def _write_profile(principal: Principal, record: dict[str, Any], previous: dict[
         condition, values = "attribute_not_exists(PK)", None
     else:
         condition, values = "version = :seen", {":seen": previous["version"]}
+        if extra:
+            # Renewal records follow in this transaction: they were computed from a read
+            # that a concurrent CEC write must not have overtaken (renewal.records.lock_op).
+            from renewal import records
+
+            lock, lock_values = records.lock_condition(previous)
+            condition, values = f"{condition} AND {lock}", {**values, **lock_values}
     try:
         store.transact(
             [
@@ -235,19 +242,21 @@ def _write_profile(principal: Principal, record: dict[str, Any], previous: dict[
         raise Conflict("The member was changed by someone else at the same time; reload and try again.") from error
 
 
-def _records_follow_profile(previous: dict[str, Any] | None, record: dict[str, Any]) -> list[dict[str, Any]]:
-    """The member's renewal records carry their name and affiliate (reports list
-    and filter by them): a change of either is written to every record too."""
-    name = f"{record['first_name']} {record['last_name']}".strip()
-    if previous is None or (f"{previous['first_name']} {previous['last_name']}".strip() == name
-                            and previous.get("affiliate") == record.get("affiliate")):
-        return []
-    from renewal import invoices
+def _records_follow_profile(principal: Principal, previous: dict[str, Any] | None, record: dict[str, Any],
+                            items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list]:
+    """The writes that make the member's invoices follow the new profile: each
+    renewal record carries the name and affiliate (reports list and filter by
+    them), and the years still being renewed follow the credentials
+    (renewal.reconcile). Returns the writes and what to tell the member."""
+    if previous is None:
+        return [], []
+    from renewal import reconcile, records
 
-    operations = []
-    for invoice in store.query_all(keys.member_pk(record["member_id"]), sk_prefix=keys.INVOICE_PREFIX):
-        operations += invoices.save_ops(invoice, {**invoice, "name": name, "affiliate": record.get("affiliate")})
-    return operations
+    name = f"{record['first_name']} {record['last_name']}".strip()
+    after = records.replaced(items, record, *[{**invoice, "name": name, "affiliate": record.get("affiliate")}
+                                              for invoice in standing.invoices(items).values()])
+    after, extra, told = reconcile.apply(principal, record, after, clock.today())
+    return records.follow_ops(previous, items, after, lock=False) + extra, told
 
 
 def upsert_member(principal: Principal, member_id: str, body: MemberIn) -> tuple[Member, bool]:
@@ -265,7 +274,8 @@ def upsert_member(principal: Principal, member_id: str, body: MemberIn) -> tuple
             "A credential cannot be earned in the future.",
             details=[{"field": "credentials.earned_on", "codes": future, "today": today.isoformat()}],
         )
-    previous = store.get(keys.member_key(member_id))
+    items = list(store.query_all(keys.member_pk(member_id)))  # the profile and the invoices that follow it
+    previous = next((i for i in items if i["SK"] == keys.PROFILE), None)
     version = (previous or {}).get("version", 0) + 1
     created_at = (previous or {}).get("created_at") or clock.now_iso()
     record = _profile_record(member_id, body, version, created_at)
@@ -275,8 +285,13 @@ def upsert_member(principal: Principal, member_id: str, body: MemberIn) -> tuple
         # Credentials are what renewal records are computed from: a record created from a read
         # made before this write must not commit (renewal.records.lock_op).
         record["facts_version"] = int(previous.get("facts_version") or 0) + 1
+    following, told = _records_follow_profile(principal, previous, record, items)
     _write_profile(principal, record, previous, "member.create" if previous is None else "member.update",
-                   extra=_records_follow_profile(previous, record))
+                   extra=following)
+    from renewal import notices
+
+    for invoice, changes in told:
+        notices.tell_member(member_id, *notices.invoice_changed(invoice, changes, today))
     return _member_view(record, []), previous is None
 
 

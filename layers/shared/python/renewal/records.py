@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from renewal import cec, dues, keys, standing
+from renewal import cec, dues, invoicing, keys, standing
 from renewal.adapters import store
 
 INCOMPLETE, RENEWED, WAIVED, NOT_REQUIRED = "I", "R", "W", "N"
@@ -48,16 +48,14 @@ def cec_facts(invoice: Mapping[str, Any], items: Iterable[Mapping[str, Any]]) ->
     counted = cec.tally(standing.activities(items), dt.date.fromisoformat(terms["earning_window"]["start"]),
                         dt.date.fromisoformat(terms["earning_window"]["end"]), float(terms["participation_cap"]))
     waivers = standing.waivers_in(items)
-    waived = standing.military_waived(waivers, year)
-    cec_waived = bool(invoice.get("cec_waived")) or standing.emeritus_from(waivers, year) or waived
+    owed = invoicing.requirement((), waivers, None, invoice)
     return {
-        "waived": waived,
-        "cec_waived": cec_waived,
+        "waived": standing.military_waived(waivers, year),
+        "cec_waived": owed.waived,
         "cec_approved": counted.approved,
         "cec_approved_in_network": counted.approved_in_network,
         "cec_in_review": counted.in_review,
-        "cec_complete": cec.complete(counted, float(invoice["cec_required"]), float(invoice["in_network_required"]),
-                                     cec_waived),
+        "cec_complete": cec.complete(counted, owed.cec_required, owed.in_network_required, owed.waived),
     }
 
 

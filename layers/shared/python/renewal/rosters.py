@@ -81,7 +81,7 @@ def post_roster(principal: Principal, class_id: str, roster: Roster) -> RosterRe
             "activity_id": activity_id, "member_id": member_id, "type": "affiliate_class", "title": roster.title,
             "provider": affiliate, "completed_on": roster.held_on.isoformat(),
             "contact_minutes": roster.contact_minutes, "break_minutes": roster.break_minutes, "cec": credit,
-            "in_network": True, "status": cec.APPROVED, "source": "roster", "class_id": class_id,
+            "status": cec.APPROVED, "source": "roster", "class_id": class_id,
             "credited_at": now, "credited_by": principal.actor,
         }
         outcome = _credit(member_id, roster, affiliate, record)

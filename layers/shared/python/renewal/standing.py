@@ -78,8 +78,10 @@ def invoice_standing(invoice: Mapping[str, Any], items: list[Mapping[str, Any]],
         float(terms["participation_cap"]),
     )
     waivers = waivers_in(items)
-    cec_waived = bool(invoice.get("cec_waived")) or emeritus_from(waivers, year) or military_waived(waivers, year)
-    done = cec.complete(counted, float(invoice["cec_required"]), float(invoice["in_network_required"]), cec_waived)
+    from renewal import invoicing  # the one answer to "how many CECs"; invoicing builds on this module
+
+    owed = invoicing.requirement((), waivers, None, invoice)
+    done = cec.complete(counted, owed.cec_required, owed.in_network_required, owed.waived)
     paid = invoice["status"] == "paid"
     status = status_of(
         required=True,

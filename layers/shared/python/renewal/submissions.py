@@ -76,15 +76,10 @@ def view(record: dict[str, Any], *, with_links: bool = False) -> Submission:
 
 
 def requirement(rule_set, profile: dict[str, Any], items: list[dict[str, Any]]) -> tuple[float, float, bool]:
-    """(CECs required, in-network required, waived) for the year: the invoice's, once issued."""
-    invoice = standing.invoices(items).get(rule_set.renewal_year)
-    waivers = standing.waivers_in(items)
-    if invoice is not None:
-        waived = bool(invoice.get("cec_waived")) or standing.emeritus_from(waivers, rule_set.renewal_year)
-        return float(invoice["cec_required"]), float(invoice["in_network_required"]), waived
-    assessment = invoicing.assess(invoicing.held_from_profile(profile), rule_set,
-                                  emeritus=standing.emeritus_from(waivers, rule_set.renewal_year))
-    return assessment.cec_required, assessment.in_network_required, assessment.cec_waived
+    """(CECs required, in-network required, waived) for the year (invoicing.requirement)."""
+    owed = invoicing.requirement(invoicing.held_from_profile(profile), standing.waivers_in(items), rule_set,
+                                 standing.invoices(items).get(rule_set.renewal_year))
+    return owed.cec_required, owed.in_network_required, owed.waived
 
 
 def submit(principal: Principal, body: SubmissionIn, *, attempts: int = 3) -> SubmissionAccepted:

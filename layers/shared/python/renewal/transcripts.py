@@ -66,7 +66,7 @@ def transcript(principal: Principal, renewal_year: int) -> Transcript:
 def transcript_csv(principal: Principal, renewal_year: int) -> str:
     _, _, activities, totals, _ = _record(principal.require_member(), renewal_year)
     rows = [[a["completed_on"], a["title"], a["provider"], a["type"], f"{float(a['cec']):g}",
-             "yes" if a.get("in_network") else "no", a["status"], a.get("note") or ""] for a in activities]
+             "yes" if cec.in_network(a.get("type")) else "no", a["status"], a.get("note") or ""] for a in activities]
     # Totals close the file as rows of their own, the label in the title column.
     rows += [["", label, "", "total", value, "", "", ""] for label, value in totals]
     return csvfiles.text(COLUMNS, rows)
@@ -76,7 +76,7 @@ def transcript_pdf(principal: Principal, renewal_year: int) -> bytes:
     member_id = principal.require_member()
     profile, rule_set, activities, totals, _ = _record(member_id, renewal_year)
     rows = [(str(a["completed_on"]), a["title"], a["provider"], f"{float(a['cec']):g}",
-             "yes" if a.get("in_network") else "no", a["status"]) for a in activities]
+             "yes" if cec.in_network(a.get("type")) else "no", a["status"]) for a in activities]
     return pdf.transcript(
         name=f"{profile['first_name']} {profile['last_name']}", member_id=member_id, renewal_year=renewal_year,
         window=f"{rule_set.earning_window.start} to {rule_set.earning_window.end}", rows=rows, totals=totals,

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, StringConstraints
 
-from renewal import audit, clock, config, dues, keys, notices, paging, records, standing, uploads
+from renewal import audit, clock, config, dues, keys, notices, paging, reconcile, records, standing, uploads
 from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, RuleViolation, ValidationFailed
@@ -111,14 +111,17 @@ def grant(principal: Principal, member_id: str, body: WaiverIn, *, request_id: s
         refund_due = None
         if body.type == standing.MILITARY:
             after, refund_due = _military_invoice(member_id, body.renewal_year, profile, items, after, record)
-        # The renewal records of the years the waiver touches follow in the same transaction.
-        operations += records.follow_ops(profile, items, after, lock=False)
+        # The invoices of the years the waiver touches follow (an emeritus fee), and their
+        # renewal records, in the same transaction.
+        after, extra, told = reconcile.apply(principal, profile, after, clock.today())
+        operations += records.follow_ops(profile, items, after, lock=False) + extra
         try:
             store.transact(operations)
         except store.ConditionFailed:
             continue  # the profile or the invoice changed meanwhile: look again
         if refund_due:
             _flag_refund(refund_due)
+        _tell(member_id, told)
         return view(record)
     raise Conflict("The member's record kept changing; try again.")
 
@@ -198,12 +201,19 @@ def revoke(principal: Principal, member_id: str, waiver_id_value: str, body: Rev
     if invoice is not None and invoice.get("voided_by_waiver") == waiver_id_value and invoice["status"] == "void":
         # The year is owed again, on the invoice the waiver had voided.
         after = records.replaced(after, {**invoice, "status": "open", "voided_by_waiver": None})
-    operations += records.follow_ops(profile, items, after, lock=False)
+    after, extra, told = reconcile.apply(principal, profile, after, clock.today())
+    operations += records.follow_ops(profile, items, after, lock=False) + extra
     try:
         store.transact(operations)
     except store.ConditionFailed as error:
         raise Conflict("The waiver or the member changed meanwhile; reload and try again.") from error
+    _tell(member_id, told)
     return view(revoked)
+
+
+def _tell(member_id: str, told: list) -> None:
+    for invoice, changes in told:
+        notices.tell_member(member_id, *notices.invoice_changed(invoice, changes, clock.today()))
 
 
 def list_for_member(items: list[dict[str, Any]]) -> list[Waiver]:
