@@ -8,6 +8,7 @@ before a restart keep working after it.
 
 from __future__ import annotations
 
+import secrets
 import time
 import uuid
 from collections.abc import Mapping
@@ -17,6 +18,8 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from local import state
 
 TOKEN_LIFETIME_S = 12 * 3600
 KEY_FILE = "jwt-signing-key.pem"
@@ -30,11 +33,21 @@ def load_or_create_key(state_dir: Path) -> rsa.RSAPrivateKey:
         return key
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    state_dir.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_bytes(pem)
-    temporary.chmod(0o600)
-    temporary.replace(path)
+    state.write_private(path, pem)
+    return key
+
+
+PAGE_TOKEN_KEY_FILE = "page-token-key"
+
+
+def load_or_create_page_token_key(state_dir: Path) -> str:
+    """The key that signs list tokens: in AWS a generated secret (template.yaml),
+    here a random one kept beside the JWT key, readable by its owner only."""
+    path = state_dir / PAGE_TOKEN_KEY_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(48)
+    state.write_private(path, key.encode())
     return key
 
 

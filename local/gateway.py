@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from werkzeug.datastructures import Headers
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from local import apigw
@@ -22,9 +23,36 @@ from local.auth import Authority
 from local.cors import Cors
 from local.invoke import Invoker
 from local.portal import Portal
-from local.responses import error_response, unauthorized
+from local.responses import error_response, json_response, unauthorized
 
 READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
+# Where the stack takes form bodies, not JSON: Stripe's API (form-encoded, as the
+# SDK sends it) and plain HTML pages whose forms post back to the stack.
+FORM_PAGES = ("/_local/stripe/api/", "/_local/stripe/checkout/", "/_local/cognito/")
+
+
+def _host(netloc: str) -> str:
+    if netloc.startswith("["):
+        return netloc[: netloc.find("]") + 1].lower()
+    return netloc.rsplit(":", 1)[0].lower() if netloc.count(":") == 1 else netloc.lower()
+
+
+def local_helper_refusal(request: Request) -> Response | None:
+    """The /_local/* helpers mint tokens (staff included) and move the clock:
+    only for this machine. A web page could otherwise reach them from the
+    developer's browser, by a cross-origin form post or by DNS rebinding."""
+    if _host(request.host) not in LOOPBACK:
+        return error_response(403, "local_only", "The local helpers answer requests to a loopback address only.")
+    origin = request.headers.get("Origin")
+    if origin is not None and _host(origin.partition("://")[2]) not in LOOPBACK:
+        return error_response(403, "local_only", "The local helpers answer no web page from another origin.")
+    if request.content_length or request.headers.get("Transfer-Encoding"):
+        if not request.path.startswith(FORM_PAGES) and request.mimetype != "application/json":
+            return error_response(415, "unsupported_media_type",
+                                  "The local helpers take JSON bodies (Content-Type: application/json).")
+    return None
 
 
 class Gateway:
@@ -49,8 +77,12 @@ class Gateway:
         return response(environ, start_response)
 
     def handle(self, request: Request) -> Response:
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            # API Gateway refuses it before any route, with its own body.
+            return json_response(413, {"message": "Request Entity Too Large"})
+        request.max_content_length = MAX_BODY_BYTES
         if self.helpers is not None and (request.path == "/_local" or request.path.startswith("/_local/")):
-            return self.helpers(request)
+            return local_helper_refusal(request) or self.helpers(request)
         page = self.portal.answer(request, self.router.path_exists) if self.portal is not None else None
         if page is not None:
             return page
@@ -64,6 +96,10 @@ class Gateway:
             claims = self.authority.verify(request.headers.get("Authorization"))
             if claims is None:
                 return unauthorized()
+        try:
+            body = request.get_data(cache=False)  # the raw bytes: the Stripe webhook verifies them
+        except RequestEntityTooLarge:  # a chunked body with no length, read past the limit
+            return json_response(413, {"message": "Request Entity Too Large"})
         headers = {name: ",".join(request.headers.getlist(name)) for name in request.headers.keys()}
         event = apigw.http_event(
             method=request.method,
@@ -72,7 +108,7 @@ class Gateway:
             path_parameters=match.path_parameters,
             query=request.query_string.decode("latin-1"),
             headers=headers,
-            body=request.get_data(cache=False),  # the raw bytes: the Stripe webhook verifies them
+            body=body,
             claims=claims,
             source_ip=request.remote_addr or "127.0.0.1",
         )

@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from moto.server import ThreadedMotoServer
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from local import alarms, auth, oidc, outbox, resources, seed, sqs, state, template
+from local import alarms, auth, oidc, outbox, resources, s3_policy, seed, sqs, state, template
 from local import stripe as local_stripe
 from local.cors import Cors
 from local.gateway import Gateway
@@ -101,7 +100,7 @@ class LocalStack:
         _layer_on_path()
         # moto's server logs every AWS call through werkzeug's logger; only its warnings matter here.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.moto = s3_policy.MotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.moto.start()
         host, moto_port = self.moto.get_host_and_port()
         _aws_environment(f"http://{host}:{moto_port}")
@@ -111,6 +110,9 @@ class LocalStack:
         resources.create_all(self.names, session)
         functions = template.functions()
         os.environ.update(self.names.function_environment(functions))
+        os.environ["PAGE_TOKEN_KEY"] = auth.load_or_create_page_token_key(self.state_dir)
+        # Links printed into documents (certificates) point at this stack unless PUBLIC_BASE_URL says otherwise.
+        os.environ["PUBLIC_BASE_URL"] = os.environ.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{self.port}"
         # Without STRIPE_API_KEY the SDK talks to local.stripe; the stack's own origins may be Checkout's return URLs.
         os.environ.update(local_stripe.environment(self.port, os.environ))
         # The portal is served here too: links the API writes (a certificate's verify URL) point at it.
@@ -229,7 +231,8 @@ class LocalStack:
             f"    curl -s -H 'Authorization: Bearer {member_token}' {base}/me",
             "  As institute staff (GET /admin/members/{id}):",
             f"    curl -s -H 'Authorization: Bearer {staff_token}' {base}/admin/members/{member['member_id']}",
-            f"  More tokens: curl -s -X POST {base}/_local/token -d '{{\"sub\": \"me\", \"groups\": [\"member\"], "
+            f"  More tokens: curl -s -X POST {base}/_local/token -H 'Content-Type: application/json' "
+            f"-d '{{\"sub\": \"me\", \"groups\": [\"member\"], "
             f"\"member_id\": \"{member['member_id']}\"}}'",
         ])
 

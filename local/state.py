@@ -33,11 +33,21 @@ def state_dir() -> Path:
     return Path(os.environ.get("LOCAL_STATE_DIR") or ROOT / ".local").resolve()
 
 
-def write_json(path: Path, value: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_private(path: Path, data: bytes) -> None:
+    """Replaces the file atomically; it and its folder are readable by their
+    owner only (the state holds signing keys, tokens' key, members' data)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.parent.chmod(0o700)
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(value, indent=1, sort_keys=True), encoding="utf-8")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+    temporary.chmod(0o600)  # an older temporary file may have had looser bits
     temporary.replace(path)
+
+
+def write_json(path: Path, value: Any) -> None:
+    write_private(path, json.dumps(value, indent=1, sort_keys=True).encode("utf-8"))
 
 
 def read_json(path: Path) -> Any:

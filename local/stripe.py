@@ -6,6 +6,7 @@ POST /webhooks/stripe through the stack's own gateway.
     POST /_local/stripe/api/v1/checkout/sessions             create (form-encoded, Idempotency-Key)
     GET  /_local/stripe/api/v1/checkout/sessions/{id}        retrieve
     GET  /_local/stripe/api/v1/checkout/sessions/{id}/line_items
+    POST /_local/stripe/api/v1/checkout/sessions/{id}/expire  only an open session; it can no longer be paid
     GET  /_local/stripe/checkout/{id}                        the page; its Pay button POSTs back
     POST /_local/stripe/sessions/{id}/events {"type": ...}   refund (with an optional "amount": a partial
                                                              refund), dispute, dispute closed ("status":
@@ -140,6 +141,8 @@ class LocalStripe:
             Rule(f"{API_PREFIX}/v1/checkout/sessions/<session_id>", methods=["GET"], endpoint=self.get_session),
             Rule(f"{API_PREFIX}/v1/checkout/sessions/<session_id>/line_items", methods=["GET"],
                  endpoint=self.get_line_items),
+            Rule(f"{API_PREFIX}/v1/checkout/sessions/<session_id>/expire", methods=["POST"],
+                 endpoint=self.expire_session),
             Rule("/_local/stripe/checkout/<session_id>", methods=["GET", "POST"], endpoint=self.checkout_page),
             Rule("/_local/stripe/sessions/<session_id>/events", methods=["POST"], endpoint=self.send_event),
         ])
@@ -193,6 +196,16 @@ class LocalStripe:
     def get_session(self, request: Request, session_id: str) -> Response:
         with self.lock:
             return _api_response(self._record(session_id)["session"])
+
+    def expire_session(self, request: Request, session_id: str) -> Response:
+        with self.lock:
+            session = self._record(session_id)["session"]
+            if session["status"] != "open":
+                raise StripeError(400, 'Only Checkout Sessions with a status in ["open"] can be expired. This '
+                                       f'Checkout Session has a status of "{session["status"]}".',
+                                  param="session")
+            session.update(status="expired", url=None)
+            return _api_response(session)
 
     def get_line_items(self, request: Request, session_id: str) -> Response:
         with self.lock:
@@ -256,6 +269,8 @@ class LocalStripe:
                 record = copy.deepcopy(self.sessions.get(session_id))
             if record is None:
                 return _page(404, "No such Checkout Session", "<p>This checkout link is not known here.</p>")
+            if record["session"]["status"] == "expired":
+                return _expired_page()
             return _checkout_page(record)
 
         if request.form.get("session_id") != session_id:
@@ -265,6 +280,8 @@ class LocalStripe:
             if record is None:
                 return _page(404, "No such Checkout Session", "<p>This checkout link is not known here.</p>")
             session = record["session"]
+            if session["status"] == "expired":
+                return _expired_page()
             if session["status"] == "open":
                 # Paid now; the event is remembered until the webhook accepts it (Stripe retries too).
                 session.update(status="complete", payment_status="paid", payment_intent=self._payment_intent(record),
@@ -438,6 +455,11 @@ tfoot td{{font-weight:bold;border-top:1px solid #ccc}}button{{font-size:1.1rem;p
 </body></html>
 """
     return Response(document, status=status, content_type="text/html; charset=utf-8")
+
+
+def _expired_page() -> Response:
+    return _page(410, "This checkout has expired", "<p>This payment page is no longer valid: a newer one was "
+                                                   "opened for the invoice. Start the payment again.</p>")
 
 
 def _row(line: dict[str, Any]) -> str:

@@ -65,7 +65,7 @@ def test_roster_form_submission_review_and_payment_renew_the_credential(client, 
     posted = client.request("POST", "/affiliate/classes/E2E-FH-1/roster", token=affiliate, json=roster)
     assert posted.status_code == 200, posted.text
     assert posted.json() == {"credited": [MEMBER], "already_credited": [], "unknown_members": ["E2E-NOBODY"],
-                             "cec": 3.0}
+                             "cec": 3.0, "not_credited_self": []}
     assert client.request("POST", "/affiliate/classes/E2E-FH-1/roster", token=affiliate,
                           json=roster).json()["already_credited"] == [MEMBER]
     cec = client.request("GET", f"/me/renewals/{YEAR}", token=member).json()["cec"]

@@ -111,7 +111,8 @@ def test_token_request_is_validated(client: Client, body: dict) -> None:
 
 
 def test_token_request_must_be_json(client: Client) -> None:
-    assert_error(client.request("POST", "/_local/token", data="{sub"), 400, "malformed_json")
+    assert_error(client.request("POST", "/_local/token", data="{sub", headers={"Content-Type": "application/json"}),
+                 400, "malformed_json")
 
 
 def test_missing_token_is_401_before_any_handler(client: Client) -> None:
@@ -263,7 +264,7 @@ def test_clock_moves_the_domain_date_the_handlers_use(client: Client) -> None:
 
 def test_clock_body_is_validated(client: Client) -> None:
     assert_error(client.request("PUT", "/_local/clock", json={"today": "April 1st"}), 422, "validation_error")
-    assert_error(client.request("PUT", "/_local/clock", data="[]"), 400)
+    assert_error(client.request("PUT", "/_local/clock", data="[]", headers={"Content-Type": "application/json"}), 400)
 
 
 def test_outbox_lists_sent_mail(client: Client) -> None:

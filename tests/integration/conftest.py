@@ -209,3 +209,10 @@ def deadline_run(api: "Api") -> dict[str, Any]:
     run = api.request("GET", f"/admin/deadline-runs/{reply.json()['run_id']}", claims=STAFF).json()
     assert run["status"] == "completed", run
     return run
+
+
+def table_items_with_prefix(pk: str, sk_prefix: str) -> list[dict[str, Any]]:
+    """The items of a partition whose sort key starts with `sk_prefix`, as stored."""
+    from renewal.adapters import store
+
+    return list(store.query_all(pk, sk_prefix=sk_prefix))

@@ -314,7 +314,7 @@ def test_checkout_for_the_owners_open_invoice(invoiced, gateway):
     assert call["invoice_id"] == INVOICE and call["member_id"] == "M-1" and call["email"] == "m-1@example.org"
     assert [line["amount_cents"] for line in call["lines"]] == [17500]
     assert call["success_url"].startswith("https://portal.example.org/")
-    assert call["idempotency_key"].startswith(f"checkout-{INVOICE}-17500-")
+    assert call["idempotency_key"].startswith(f"checkout-{INVOICE}-1-")  # the first session of the invoice
 
 
 def test_checkout_return_urls_stay_on_the_portal(invoiced, gateway):

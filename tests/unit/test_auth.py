@@ -31,6 +31,27 @@ def test_group_claim_spellings(raw, expected):
     assert parse_groups(raw) == frozenset(expected)
 
 
+# Cognito group names hold no whitespace; anything else may be in them.
+GROUP_NAMES = st.text(alphabet=st.characters(blacklist_categories=("Zs", "Zl", "Zp", "Cc")), min_size=1,
+                      max_size=20).filter(lambda name: not name.startswith('"'))
+
+
+@given(st.sets(GROUP_NAMES, max_size=5))
+def test_any_group_names_round_trip_through_the_flattened_form_exactly(groups):
+    assert parse_groups("[" + " ".join(sorted(groups)) + "]") == frozenset(groups)
+    assert parse_groups(sorted(groups)) == frozenset(groups)
+
+
+@pytest.mark.parametrize("raw", ["[member,naaei]", ["member,naaei"], "member,naaei", "[naaei,]", '["member,naaei"]'])
+def test_a_group_whose_name_holds_a_comma_is_one_group_and_grants_nothing(raw):
+    principal = Principal.from_claims({"sub": "u1", "cognito:groups": raw, "custom:member_id": "M-1"})
+    assert len(principal.groups) == 1
+    with pytest.raises(Forbidden):
+        principal.require_staff()
+    with pytest.raises(Forbidden):
+        principal.require_member()
+
+
 def test_member_id_comes_from_the_token():
     principal = Principal.from_claims({"sub": "u1", "cognito:groups": "[member]", "custom:member_id": "M-1"})
     assert principal.require_member() == "M-1"

@@ -41,8 +41,17 @@ def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return details
 
 
+def _json_body(text: str) -> Any:
+    """json.loads, where a body nested deeper than the parser recurses is
+    malformed JSON (400), not a crash."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("JSON nested too deep", text[:64], 0) from None
+
+
 def create_app() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=_json_body)
 
     @app.exception_handler(DomainError)
     def _domain_error(error: DomainError) -> Response:
@@ -97,18 +106,17 @@ def raw_body(app: APIGatewayHttpResolver) -> bytes:
 
 
 def public_base_url(app: APIGatewayHttpResolver) -> str:
-    """The API's own address as the caller reached it (for links such as a
-    certificate's verification URL). A custom domain, when the stack has one,
-    wins: it stays the same when the API behind it is replaced."""
+    """The API's public address, for links printed into documents (a
+    certificate's verification URL): the custom domain when the stack has one,
+    else the domain API Gateway itself reports. Never the request's Host or
+    X-Forwarded-Proto headers: a caller could put anything there
+    (`javascript://...`)."""
     configured = config.public_base_url()
     if configured:
         return configured
-    event = app.current_event
-    host = event.headers.get("host") or event.request_context.domain_name
-    local = host.startswith(("127.0.0.1", "localhost", "[::1]"))
-    scheme = event.headers.get("x-forwarded-proto") or ("http" if local else "https")
-    stage = event.request_context.stage
-    return f"{scheme}://{host}" + ("" if stage in (None, "$default") else f"/{stage}")
+    context = app.current_event.request_context
+    stage = context.stage
+    return f"https://{context.domain_name}" + ("" if stage in (None, "$default") else f"/{stage}")
 
 
 def wants_csv(app: APIGatewayHttpResolver) -> bool:

@@ -20,7 +20,8 @@ from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, ValidationFailed
 from renewal.forms import VERIFIED
 from renewal.model import Model
-from renewal.submissions import QUEUED, Submission, SubmissionList, view
+from renewal.forms import MAX_ACTIVITIES
+from renewal.submissions import MAX_FORMS, QUEUED, Submission, SubmissionList, view
 
 IN_REVIEW, APPROVED_ALL, PARTIAL, REJECTED_ALL = "in_review", "approved", "partially_approved", "rejected"
 
@@ -57,10 +58,12 @@ def process(member_id: str, submission_id: str) -> str | None:
     ]
     status = REJECTED_ALL if len(refused) == len(activities) else IN_REVIEW
     now = clock.now_precise_iso()
+    # One write whatever the size: the submission holds its activities' statuses; the
+    # renewal records follow in the same transaction.
+    submission_after = {**submission, "status": status, "activities": activities}
     operations = [_submission_update(member_id, submission, status, activities, QUEUED, now,
                                      note="Refused by the automatic checks." if status == REJECTED_ALL else None)]
-    operations += [_activity_update(member_id, activity_id, "rejected", note) for activity_id, note in refused.items()]
-    operations += _records_follow(member_id, items, {a: ("rejected", note) for a, note in refused.items()})
+    operations += _records_follow(items, submission_after)
     try:
         store.transact(operations)
     except store.ConditionFailed as lost:
@@ -87,20 +90,12 @@ def _submission_update(member_id: str, submission: Mapping[str, Any], status: st
                            condition="#status = :seen", names={"#status": "status"}, values=values)
 
 
-def _records_follow(member_id: str, items: list[dict[str, Any]],
-                    statuses: dict[str, tuple[str, str | None]]) -> list[dict[str, Any]]:
-    """The renewal records' writes once these activities take these statuses."""
+def _records_follow(items: list[dict[str, Any]], submission_after: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The renewal records' writes once the submission's activities take their new statuses."""
     profile = next((i for i in items if i.get("SK") == keys.PROFILE), None)
-    if profile is None or not statuses:
+    if profile is None:
         return []
-    changed = [{**a, "status": statuses[a["activity_id"]][0], "note": statuses[a["activity_id"]][1]}
-               for a in standing.activities(items) if a["activity_id"] in statuses]
-    return records.follow_ops(profile, items, records.replaced(items, *changed))
-
-
-def _activity_update(member_id: str, activity_id: str, status: str, note: str | None) -> dict[str, Any]:
-    return store.update_op(keys.activity_key(member_id, activity_id), "SET #status = :status, note = :note",
-                           names={"#status": "status"}, values={":status": status, ":note": note})
+    return records.follow_ops(profile, items, records.replaced(items, submission_after))
 
 
 # ---------------------------------------------------------------- the reviewer
@@ -110,7 +105,7 @@ class ReviewDecision(Model):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["approve", "reject"]
-    rejected_activity_ids: list[str] = Field(default_factory=list, max_length=100)
+    rejected_activity_ids: list[str] = Field(default_factory=list, max_length=MAX_FORMS * MAX_ACTIVITIES)
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 
 
@@ -133,6 +128,7 @@ def decide(principal: Principal, submission_id: str, decision: ReviewDecision, *
     submission = next((i for i in items if i.get("SK") == key_sk), None)
     if submission is None:
         raise NotFound(f"No CEC submission {submission_id}.")
+    principal.require_not_self(member_id, "review a CEC submission of")
     if submission["status"] != IN_REVIEW:
         raise Conflict(f"CEC submission {submission_id} is {submission['status']}, not in review.",
                        code="already_decided")
@@ -146,13 +142,14 @@ def decide(principal: Principal, submission_id: str, decision: ReviewDecision, *
     if rejected and not decision.note:
         raise ValidationFailed("Rejecting needs a note that tells the member why.", details=[{"field": "note"}])
     counted = _participation_counted(submission, items)
-    activities, changes = [], []
+    activities = []
     for activity in submission["activities"]:
         if activity["status"] != cec.PENDING:
             activities.append(activity)
             continue
         if activity["activity_id"] in rejected:
-            new = {**activity, "status": "rejected", "note": decision.note}
+            # The decision's note is kept once, on the submission (an item holds at most 400 KB).
+            new = {**activity, "status": "rejected", "note": None}
         elif cec.counted_twice(activity, standing.activities(items)):
             # Credited meanwhile by another route (the affiliate's roster): once is enough.
             new = {**activity, "status": "rejected", "note": "Already credited (the affiliate's class roster)."}
@@ -164,14 +161,12 @@ def decide(principal: Principal, submission_id: str, decision: ReviewDecision, *
             if activity["type"] in cec.PARTICIPATION_TYPES:
                 counted += float(activity["cec"])
         activities.append(new)
-        changes.append(new)
     approved_any = any(a["status"] in (cec.APPROVED, "not_counted") for a in activities)
     rejected_any = any(a["status"] == "rejected" for a in activities)
     status = PARTIAL if approved_any and rejected_any else (APPROVED_ALL if approved_any else REJECTED_ALL)
     now = clock.now_precise_iso()
     operations = [_submission_update(member_id, submission, status, activities, IN_REVIEW, now, decision.note)]
-    operations += [_activity_update(member_id, a["activity_id"], a["status"], a.get("note")) for a in changes]
-    operations += _records_follow(member_id, items, {a["activity_id"]: (a["status"], a.get("note")) for a in changes})
+    operations += _records_follow(items, {**submission, "status": status, "activities": activities})
     operations.append(audit.entry_op(principal, history_pk=keys.member_history_pk(member_id),
                                      action="cec_submission.decide",
                                      changes={"submission_id": {"from": None, "to": submission_id},

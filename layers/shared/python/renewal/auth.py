@@ -7,6 +7,7 @@ the institute's staff (`naaei`) everything.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,16 +21,24 @@ NAAEI = "naaei"
 
 def parse_groups(raw: Any) -> frozenset[str]:
     """`cognito:groups` arrives as a JSON list from Cognito, but API Gateway's HTTP
-    API flattens list claims to a string such as "[naaei affiliate]"."""
+    API flattens list claims to a string such as "[naaei affiliate]": its items
+    are separated by spaces, which a group name cannot contain. Nothing else
+    separates them: a group named "member,naaei" is one group, and none of ours."""
     if raw is None:
         return frozenset()
     if isinstance(raw, (list, tuple, set, frozenset)):
-        return frozenset(str(group).strip() for group in raw if str(group).strip())
+        return frozenset(str(group) for group in raw if str(group))
     text = str(raw).strip()
+    if text.startswith("[\"") and text.endswith("]"):
+        try:
+            listed = json.loads(text)  # a JSON list passed on as text
+        except ValueError:
+            listed = None
+        if isinstance(listed, list):
+            return parse_groups(listed)
     if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
-    parts = text.replace(",", " ").split()
-    return frozenset(part.strip("\"'") for part in parts if part.strip("\"'"))
+        return frozenset(text[1:-1].split())
+    return frozenset([text]) if text else frozenset()
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,14 @@ class Principal:
         if not self.affiliate:
             raise Forbidden("The token carries no affiliate (claim custom:affiliate).")
         return self.affiliate
+
+    def require_not_self(self, member_id: str | None, action: str) -> None:
+        """Nobody signs, credits or approves their own record. One person may hold
+        several groups (a member who is also an affiliate officer, or staff), so
+        the group alone does not settle it: the member id in the token does."""
+        if member_id is not None and self.member_id == member_id:
+            raise Forbidden(f"You cannot {action} your own record: another officer must do it.", code="own_record",
+                            details=[{"rule": "no_self_approval", "member_id": member_id}])
 
     def may_see_affiliate_member(self, member_affiliate: str | None) -> bool:
         return NAAEI in self.groups or (

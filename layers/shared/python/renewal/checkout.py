@@ -1,10 +1,15 @@
 """Card payment starts here: a Stripe Checkout Session for the caller's open
 invoice. The invoice is marked paid only by the verified webhook, never by the
-browser coming back to the success page."""
+browser coming back to the success page.
+
+An invoice has at most one session that can be paid: the invoice records it
+(`checkout`), and opening another expires it through Stripe first, so two
+sessions of one invoice can never both be paid."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, Field
@@ -39,9 +44,14 @@ def _return_url(given: str | None, default_path: str, field: str) -> str:
         if not origins:
             raise ValidationFailed(f"{field} is required: no portal origin is configured.", details=[{"field": field}])
         return f"{origins[0]}{default_path}"
-    parts = urlsplit(given)
+    try:
+        parts = urlsplit(given)
+        origin = _origin(given)
+    except ValueError:  # "http://[" and hosts that change under NFKC normalisation ("＃") are no URL at all
+        parts, origin = None, None
     # Only the portal's own origins: Checkout must never become an open redirect.
-    if parts.scheme not in ("http", "https") or not parts.netloc or _origin(given) not in [o.lower() for o in origins]:
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc \
+            or origin not in [o.lower() for o in origins]:
         raise ValidationFailed(
             f"{field} must be on the member portal ({', '.join(origins) or 'none configured'}).",
             details=[{"field": field, "allowed_origins": origins}],
@@ -60,19 +70,56 @@ def start_checkout(principal: Principal, invoice_id: str, request: CheckoutReque
     success_url = _return_url(request.success_url, f"/renewal/paid?invoice_id={invoice_id}", "success_url")
     cancel_url = _return_url(request.cancel_url, f"/renewal?invoice_id={invoice_id}", "cancel_url")
     profile = store.get(keys.member_key(member_id), consistent=False) or {}
+    email = (profile.get("contact") or {}).get("email")
     from renewal.adapters import stripe_gateway  # heavy: loaded only by the function that takes payments
 
-    # The same invoice, amount and return addresses give the same session: a double
-    # click or a retried request never opens a second payment.
-    fingerprint = hashlib.sha256(f"{success_url}|{cancel_url}".encode()).hexdigest()[:16]
+    lines = _charged_lines(owed)
+    # Everything the session is made of: another e-mail, amount or return address is another
+    # session, and so is any change of the invoice (its version: paying again after a refund).
+    terms = {"lines": lines, "due": due, "currency": invoice["currency"], "email": email,
+             "success_url": success_url, "cancel_url": cancel_url, "version": invoice.get("version", 0)}
+    fingerprint = hashlib.sha256(json.dumps(terms, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    current = invoice.get("checkout") or {}
+    if current.get("fingerprint") == fingerprint:
+        # The same request again (a double click, a retry): the same session while it can be paid.
+        status, url = stripe_gateway.checkout_session(current["session_id"])
+        if status == "open" and url:
+            return CheckoutSession(checkout_url=url, session_id=current["session_id"])
+    if current.get("session_id") and stripe_gateway.expire_checkout_session(current["session_id"]) == "complete" \
+            and not _applied(invoice, current["session_id"]):
+        raise Conflict("A card payment for this invoice was just completed; it shows on the invoice in a moment.",
+                       code="payment_in_progress")
+    # One open session per invoice: the one before is expired, so it can no longer be paid.
+    attempt = int(current.get("attempt", 0)) + 1
     url, session_id = stripe_gateway.create_checkout_session(
         invoice_id=invoice_id, member_id=member_id, renewal_year=int(invoice["renewal_year"]),
-        currency=invoice["currency"], lines=_charged_lines(owed), email=(profile.get("contact") or {}).get("email"),
+        currency=invoice["currency"], lines=lines, email=email,
         success_url=success_url, cancel_url=cancel_url,
-        # The version moves with every change of the invoice: paying again after a refund opens a new session.
-        idempotency_key=f"checkout-{invoice_id}-{due}-{fingerprint}-v{invoice.get('version', 0)}",
+        idempotency_key=f"checkout-{invoice_id}-{attempt}-{fingerprint}",
     )
+    # Recorded only while the invoice and its checkout are as read (payable, no other session since).
+    seen = "checkout.attempt = :seen" if current else "attribute_not_exists(checkout)"
+    version = "version = :version" if "version" in invoice else "attribute_not_exists(version)"
+    try:
+        store.update(keys.invoice_key(int(invoice["renewal_year"]), member_id), "SET checkout = :checkout",
+                     condition=f"{version} AND {seen}",
+                     values={":checkout": {"session_id": session_id, "fingerprint": fingerprint, "attempt": attempt},
+                             **({":seen": current["attempt"]} if current else {}),
+                             **({":version": invoice["version"]} if "version" in invoice else {})})
+    except store.ConditionFailed:
+        recorded = (store.get(keys.invoice_key(int(invoice["renewal_year"]), member_id)) or {}).get("checkout") or {}
+        if recorded.get("session_id") == session_id:
+            return CheckoutSession(checkout_url=url, session_id=session_id)  # the same request, twice at once
+        stripe_gateway.expire_checkout_session(session_id)
+        raise Conflict("The invoice changed while the checkout was opened (another checkout or a payment); "
+                       "reload and try again.", code="checkout_conflict") from None
     return CheckoutSession(checkout_url=url, session_id=session_id)
+
+
+def _applied(invoice: dict, session_id: str) -> bool:
+    """Whether the payment of a completed session is on the invoice already (it
+    was paid, then refunded: the invoice may be paid again)."""
+    return any(p.get("reference") == session_id for p in invoice.get("payments", []))
 
 
 def _charged_lines(owed: dues.Owed) -> list[dict]:

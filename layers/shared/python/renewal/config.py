@@ -80,6 +80,22 @@ def max_upload_bytes() -> int:
     return int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 
 
+def max_uploads_per_day() -> int:
+    """Uploads a member may start in a day. Unattached ones expire after a day,
+    so at most about twice this many are ever waiting in the bucket."""
+    return int(os.environ.get("MAX_UPLOADS_PER_DAY", "20"))
+
+
+def page_token_key() -> str:
+    """The key that signs list tokens (`next_token`). template.yaml sets it from a
+    generated secret; the local stack keeps its own in its state directory."""
+    key = os.environ.get("PAGE_TOKEN_KEY", "")
+    if not key:
+        # Without a key anyone could sign a token: refuse to run rather than sign with nothing.
+        raise RuntimeError("PAGE_TOKEN_KEY is not set")
+    return key
+
+
 def public_base_url() -> str:
     """The API's custom domain (https://...), or empty to use the host a request came to."""
     return os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")

@@ -17,12 +17,13 @@ from renewal.model import Model
 
 AWAITING, VERIFIED, REJECTED = "awaiting_affiliate", "verified", "rejected"
 FormStatus = Literal["awaiting_affiliate", "verified", "rejected"]
+MAX_ACTIVITIES = 25  # the paper form's lines
 
 
 class FormIn(Model):
     model_config = ConfigDict(extra="forbid")
 
-    activities: list[cec.ActivityIn] = Field(min_length=1, max_length=25)
+    activities: list[cec.ActivityIn] = Field(min_length=1, max_length=MAX_ACTIVITIES)
     document_upload_id: str | None = None
 
 
@@ -137,6 +138,7 @@ def decide(principal: Principal, form_id: str, decision: Decision) -> Form:
     # Another affiliate's member's form reads as unknown: existence must not leak.
     if record is None or record["affiliate"] != affiliate:
         raise NotFound(f"No CEC form {form_id} for {affiliate}.")
+    principal.require_not_self(member_id, "sign a CEC form of")
     if decision.decision == "reject" and not decision.note:
         raise ValidationFailed("A rejection needs a note that tells the member why.", details=[{"field": "note"}])
     status = VERIFIED if decision.decision == "verify" else REJECTED

@@ -294,8 +294,19 @@ def upload_key(member_id: str, upload_id: str) -> dict[str, str]:
 
 
 def upload_object_key(member_id: str, upload_id: str) -> str:
-    """The S3 object key: under the member's own prefix."""
+    """The S3 object key of an upload: under the member's own prefix. Objects
+    under uploads/ expire after a day (the bucket's lifecycle rule)."""
     return f"uploads/{member_id}/{upload_id}"
+
+
+def document_object_key(member_id: str, upload_id: str) -> str:
+    """Where an upload is kept once a form or request names it (no expiry)."""
+    return f"documents/{member_id}/{upload_id}"
+
+
+def upload_count_key(member_id: str, day: str) -> dict[str, str]:
+    """How many uploads the member started that day (the daily cap)."""
+    return {PK: member_pk(member_id), SK: f"UPLOADS#{day}"}
 
 
 # ---- waivers, requests, certificates (issue #6)

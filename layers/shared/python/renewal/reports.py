@@ -84,7 +84,9 @@ def _page(renewal_year: int, classes: tuple[str, ...], affiliate: str | None, li
     """Up to `limit` records, walking the key ranges in turn from where the token
     left off; at most one Query per range, and the page stops once it is full."""
     segments = _segments(renewal_year, classes, affiliate)
-    cursor = paging.decode(next_token) or {}
+    # A token is good for this year, these classes and this affiliate only (paging signs it for the list).
+    list_name = f"renewals#{renewal_year}#{''.join(classes)}#{affiliate or ''}"
+    cursor = paging.decode(next_token, list_name) or {}
     try:
         position = int(cursor.pop("segment", "0"))
     except ValueError:
@@ -99,9 +101,9 @@ def _page(renewal_year: int, classes: tuple[str, ...], affiliate: str | None, li
                                             start_key=start)
         found += items
         if last:
-            return found, paging.encode({**last, "segment": str(position)})
+            return found, paging.encode({**last, "segment": str(position)}, list_name)
         position, start = position + 1, None
-    return found, (paging.encode({"segment": str(position)}) if position < len(segments) else None)
+    return found, (paging.encode({"segment": str(position)}, list_name) if position < len(segments) else None)
 
 
 def renewals_page(principal: Principal, renewal_year: int, status: str | None, limit: int, next_token: str | None,

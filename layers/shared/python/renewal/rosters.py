@@ -26,6 +26,10 @@ class RosterResult(Model):
     already_credited: list[str]
     unknown_members: list[str]
     cec: float
+    not_credited_self: list[str] = Field(
+        default_factory=list,
+        description="The caller's own member id when it is on the roster: nobody credits themselves; "
+                    "another officer of the affiliate posts the roster for them.")
 
 
 def _reported_and_approved(items: list[dict], roster: Roster, affiliate: str) -> bool:
@@ -68,13 +72,16 @@ def post_roster(principal: Principal, class_id: str, roster: Roster) -> RosterRe
     attendees = list(dict.fromkeys(roster.attendees))  # the same name twice is one attendee
     profiles = {p["member_id"]: p for p in store.batch_get([keys.member_key(m) for m in attendees])}
     activity_id = f"CLASS-{affiliate}-{class_id}"
-    credited, already, unknown = [], [], []
+    credited, already, unknown, own = [], [], [], []
     now = clock.now_iso()
     for member_id in attendees:
         profile = profiles.get(member_id)
         # Only the caller's own affiliate's members; others are listed, never credited.
         if profile is None or profile.get("affiliate") != affiliate:
             unknown.append(member_id)
+            continue
+        if member_id == principal.member_id:
+            own.append(member_id)  # nobody credits their own CECs
             continue
         record = {
             **keys.activity_key(member_id, activity_id),
@@ -94,4 +101,5 @@ def post_roster(principal: Principal, class_id: str, roster: Roster) -> RosterRe
             audit.entry_op(principal, history_pk=keys.roster_key(affiliate, class_id)[keys.PK],
                            action="roster.post", changes={"credited": {"from": None, "to": credited}}),
         ])
-    return RosterResult(credited=credited, already_credited=already, unknown_members=unknown, cec=credit)
+    return RosterResult(credited=credited, already_credited=already, unknown_members=unknown, cec=credit,
+                        not_credited_self=own)

@@ -56,7 +56,27 @@ def emeritus_from(waivers: Iterable[Mapping[str, Any]], renewal_year: int) -> bo
 
 
 def activities(items: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    return [i for i in items if str(i.get("SK", "")).startswith("CEC#")]
+    """Every CEC activity of a member's page: those credited on their own (a class
+    roster) and those inside submissions. A submission keeps its activities and
+    their statuses in its own item, so checking or deciding one of any size is a
+    single write."""
+    found: list[Mapping[str, Any]] = []
+    for item in items:
+        sort_key = str(item.get("SK", ""))
+        if sort_key.startswith("CEC#") and item.get("source") != "submission":
+            # (Submitted activities once had items of their own; the submission is their record now.)
+            found.append(item)
+        elif sort_key.startswith("SUBMISSION#"):
+            found.extend(submitted_activities(item))
+    return found
+
+
+def submitted_activities(submission: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A submission's activities as the member sees them: one the reviewer
+    rejected carries the decision's note (kept once, on the submission)."""
+    note = submission.get("note")
+    return [{**a, "note": note} if a.get("status") == "rejected" and not a.get("note") and note else dict(a)
+            for a in submission.get("activities", [])]
 
 
 @dataclass(frozen=True)

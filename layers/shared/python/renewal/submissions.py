@@ -1,8 +1,9 @@
 """Submitting signed CEC forms for the institute's approval.
 
-A submission is accepted in one transaction: the submission, its activities
-(pending, so the member sees them "in review" at once), the forms marked as
-submitted, and an outbox entry. The queue message follows; if sending it
+A submission is accepted in one transaction: the submission with its
+activities (pending, so the member sees them "in review" at once), the forms
+marked as submitted, and an outbox entry: at most 12 writes however many
+activities the forms hold. The queue message follows; if sending it
 fails, the outbox entry stays and the sweep sends it later, so an accepted
 submission is never lost.
 """
@@ -28,13 +29,14 @@ logger = Logger()
 
 SubmissionStatus = Literal["queued", "in_review", "approved", "partially_approved", "rejected"]
 QUEUED = "queued"
+MAX_FORMS = 10  # forms in one submission (of up to forms.MAX_ACTIVITIES activities each)
 
 
 class SubmissionIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     renewal_year: RenewalYear
-    form_ids: list[str] = Field(min_length=1, max_length=10)
+    form_ids: list[str] = Field(min_length=1, max_length=MAX_FORMS)
 
 
 class SubmissionAccepted(Model):
@@ -66,7 +68,7 @@ def view(record: dict[str, Any], *, with_links: bool = False) -> Submission:
     submission = Submission(
         **{name: record.get(name) for name in Submission.model_fields
            if name in record and name not in ("activities", "document_urls")},
-        activities=[cec.activity_view(a) for a in record["activities"]],
+        activities=[cec.activity_view(a) for a in standing.submitted_activities(record)],
     )
     if with_links and record.get("documents"):
         from renewal.adapters import documents
@@ -116,7 +118,7 @@ def submit(principal: Principal, body: SubmissionIn, *, attempts: int = 3) -> Su
                                                 f"CECs earned {window.start} to {window.end}."})
     if problems:
         raise RuleViolation("These forms cannot be submitted.", details=problems)
-    activities = [a for form_id in chosen for a in forms_by_id[form_id]["activities"]]
+    activities = [{**a, "status": cec.PENDING} for form_id in chosen for a in forms_by_id[form_id]["activities"]]
     if rule_set.require_complete_submission:
         _require_complete(rule_set, profile, items, activities)
     submission_id = keys.owned_id("S", member_id, secrets.token_hex(6))
@@ -136,21 +138,15 @@ def submit(principal: Principal, body: SubmissionIn, *, attempts: int = 3) -> Su
             keys.form_key(member_id, form_id), "SET submission_id = :id",
             condition="#status = :verified AND attribute_not_exists(submission_id)",
             names={"#status": "status"}, values={":id": submission_id, ":verified": VERIFIED}))
-    for activity in activities:
-        operations.append(store.put_op(
-            {**keys.activity_key(member_id, activity["activity_id"]), **activity, "member_id": member_id,
-             "status": cec.PENDING, "source": "submission", "submission_id": submission_id},
-            condition="attribute_not_exists(SK)"))
     message = {"member_id": member_id, "submission_id": submission_id}
     operations.append(store.put_op({**keys.submission_outbox_key(now, submission_id), **message, "created_at": now}))
     # CECs in review are a fact of the renewal records: they follow in the same transaction.
-    pending = [{**keys.activity_key(member_id, a["activity_id"]), **a, "status": cec.PENDING} for a in activities]
-    operations += records.follow_ops(profile, items, records.replaced(items, *pending))
+    operations += records.follow_ops(profile, items, records.replaced(items, record))
     try:
         store.transact(operations)
     except store.ConditionFailed as error:
-        forms_and_activities = error.reasons[:1 + len(chosen) + len(activities)]
-        if "ConditionalCheckFailed" not in forms_and_activities and attempts > 1:
+        submission_and_forms = error.reasons[:1 + len(chosen)]
+        if "ConditionalCheckFailed" not in submission_and_forms and attempts > 1:
             # Not the forms: the member's record changed meanwhile (a roster credit). Again, on a fresh read.
             return submit(principal, body, attempts=attempts - 1)
         raise RuleViolation("A form was submitted at the same moment; reload and try again.",

@@ -81,6 +81,7 @@ def view(record: dict[str, Any]) -> Waiver:
 def grant(principal: Principal, member_id: str, body: WaiverIn, *, request_id: str | None = None) -> Waiver:
     principal.require_staff()
     _require_rule_set(body.renewal_year)
+    principal.require_not_self(member_id, "grant a waiver on")
     for _ in range(3):
         items = list(store.query_all(keys.member_pk(member_id)))
         profile = next((i for i in items if i["SK"] == keys.PROFILE), None)
@@ -320,6 +321,7 @@ def decide_request(principal: Principal, request_id: str, decision: RequestDecis
     record = store.get(keys.waiver_request_key(member_id, request_id)) if member_id else None
     if record is None:
         raise NotFound(f"No waiver request {request_id}.")
+    principal.require_not_self(member_id, "decide a waiver request on")
     if record["status"] != "pending":
         raise Conflict(f"Waiver request {request_id} was {record['status']} already.", code="already_decided")
     if decision.decision == "reject" and not decision.note:

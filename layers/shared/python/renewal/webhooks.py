@@ -1,11 +1,54 @@
-"""Stripe's events, mapped to payments. The event was verified before it got here."""
+"""Stripe's events, mapped to payments. The event was verified before it got here.
+
+A signed event is still read as untrusted input: the fields used are checked
+against their types first, so an event of an unexpected shape is refused
+(400) before anything is written.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, StrictInt, ValidationError
+
 from renewal import clock, payments
+from renewal.errors import MalformedRequest
+
+
+class _Expandable(BaseModel):
+    """An id Stripe sends as a string, or expanded into its object."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+
+
+class EventObject(BaseModel):
+    """The fields of a Checkout Session, Charge or Dispute this service reads."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    payment_intent: str | _Expandable | None = None
+    charge: str | _Expandable | None = None
+    amount_total: StrictInt | None = None
+    amount_refunded: StrictInt | None = None
+    amount: StrictInt | None = None
+    currency: str | None = None
+    payment_status: str | None = None
+    status: str | None = None
+    metadata: dict[str, str] | None = None
+
+
+def _checked(event: dict[str, Any]) -> dict[str, Any]:
+    try:
+        EventObject.model_validate(event["data"]["object"])
+    except ValidationError as error:
+        fields = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors()})
+        raise MalformedRequest(f"The {event['type']} event's object is not one Stripe sends ({', '.join(fields)}).",
+                               code="invalid_webhook", details=[{"field": f"data.object.{f}"} for f in fields]) from None
+    return event["data"]["object"]
 
 HANDLED = {
     "checkout.session.completed",
@@ -35,7 +78,7 @@ def apply(event: dict[str, Any]) -> payments.Outcome | None:
     kind = event["type"]
     if kind not in HANDLED:
         return None
-    data = event["data"]["object"]
+    data = _checked(event)
     metadata = data.get("metadata") or {}
     if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
         if data.get("payment_status") != "paid":
@@ -61,7 +104,7 @@ def apply(event: dict[str, Any]) -> payments.Outcome | None:
     # charge.refunded (a Charge) and charge.dispute.* (a Dispute) name the PaymentIntent.
     payment_intent = _payment_intent(data.get("payment_intent"))
     if not payment_intent:
-        payment_intent = data.get("charge") or data["id"]
+        payment_intent = _payment_intent(data.get("charge")) or data["id"]
     if kind == "charge.refunded":
         change, amount = "refund", int(data.get("amount_refunded") or 0)
     elif kind == "charge.dispute.created":

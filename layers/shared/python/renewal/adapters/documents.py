@@ -7,6 +7,7 @@ import functools
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from renewal import config
@@ -17,7 +18,9 @@ LINK_EXPIRES_S = 10 * 60
 
 @functools.cache
 def client():
-    return boto3.client("s3")
+    # Signature version 4: S3 refuses the older version 2 on buckets made since 2020,
+    # and botocore would still sign presigned POSTs with it in us-east-1.
+    return boto3.client("s3", config=Config(signature_version="s3v4"))
 
 
 def reset() -> None:
@@ -32,6 +35,12 @@ def presigned_post(key: str, content_type: str, max_bytes: int) -> dict[str, Any
         Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
         ExpiresIn=UPLOAD_EXPIRES_S,
     )
+
+
+def keep(upload_key: str, kept_key: str) -> None:
+    """Copies an upload to where it is kept (uploads/ expire after a day)."""
+    client().copy_object(Bucket=config.documents_bucket(), Key=kept_key,
+                         CopySource={"Bucket": config.documents_bucket(), "Key": upload_key})
 
 
 def head(key: str) -> dict[str, Any] | None:

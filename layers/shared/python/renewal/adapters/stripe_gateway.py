@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import stripe
 
 from renewal import config
+
+
+TOLERANCE_S = 300  # how far a signature's timestamp may be from now
 
 
 class InvalidWebhook(Exception):
@@ -57,20 +61,43 @@ def create_checkout_session(
     return session.url, session.id
 
 
+def checkout_session(session_id: str) -> tuple[str, str | None]:
+    """(status, url) of a Checkout Session: `open`, `complete` or `expired`."""
+    session = client().v1.checkout.sessions.retrieve(session_id)
+    return session.status, session.url
+
+
+def expire_checkout_session(session_id: str) -> str:
+    """Closes an open Checkout Session so it can no longer be paid. Returns the
+    session's status afterwards: `expired`, or `complete` when it was paid first."""
+    try:
+        return client().v1.checkout.sessions.expire(session_id).status
+    except stripe.InvalidRequestError:
+        # Only an open session can be expired: say what it is instead.
+        return checkout_session(session_id)[0]
+
+
 def verify(payload: bytes, signature: str | None) -> dict[str, Any]:
     """The event, once its signature over the raw body checks out (300 s tolerance)."""
     secret = config.stripe_webhook_secret()
     if not signature or not secret:
         raise InvalidWebhook("missing Stripe-Signature header" if not signature else "no webhook secret configured")
     try:
-        stripe.Webhook.construct_event(payload, signature, secret, tolerance=300)
-    except (stripe.SignatureVerificationError, ValueError) as error:
-        raise InvalidWebhook(str(error)) from error
+        stripe.Webhook.construct_event(payload, signature, secret, tolerance=TOLERANCE_S)
+    except (stripe.SignatureVerificationError, ValueError, RecursionError) as error:
+        raise InvalidWebhook(str(error) if not isinstance(error, RecursionError) else "body is nested too deep") \
+            from error
+    # Stripe's check refuses signatures older than the tolerance only; one dated
+    # further ahead than it was not made now either (a replay kept for later).
+    stamps = [value for key, _, value in (part.partition("=") for part in signature.split(",")) if key.strip() == "t"]
+    if not stamps or not stamps[0].strip().isdigit() or int(stamps[0]) > time.time() + TOLERANCE_S:
+        raise InvalidWebhook("signature timestamp outside the tolerance")
     try:
         event = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise InvalidWebhook("body is not JSON") from error
-    if not isinstance(event, dict) or not event.get("id") or not event.get("type") \
-            or not isinstance((event.get("data") or {}).get("object"), dict):
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not event["id"] \
+            or not isinstance(event.get("type"), str) or not isinstance(event.get("data"), dict) \
+            or not isinstance(event["data"].get("object"), dict):
         raise InvalidWebhook("body is not a Stripe event")
     return event
