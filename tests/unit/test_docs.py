@@ -23,8 +23,9 @@ def referenced_paths(document: Path) -> list[str]:
     found = []
     for match in PATH.finditer(document.read_text(encoding="utf-8")):
         name = match.group(1).rstrip("/.")
-        # Not a path of the repository: URLs, API routes, S3 keys, AWS resources, globs and placeholders.
-        if name.startswith(("/", "http", "s3", "uploads/", "exports/", "aws", "arn")) or "{" in name or "*" in name:
+        # Not a path of the repository: URLs, API routes, S3 keys and prefixes, AWS resources, globs, placeholders.
+        if name.startswith(("/", "http", "s3", "uploads", "exports/", "documents", "aws", "arn")) \
+                or "{" in name or "*" in name:
             continue
         found.append(name)
     return found

@@ -167,6 +167,8 @@ def decide(principal: Principal, submission_id: str, decision: ReviewDecision, *
     now = clock.now_precise_iso()
     operations = [_submission_update(member_id, submission, status, activities, IN_REVIEW, now, decision.note)]
     operations += _records_follow(items, {**submission, "status": status, "activities": activities})
+    was_pending = {a["activity_id"] for a in pending}
+    changes = [a for a in activities if a["activity_id"] in was_pending]
     operations.append(audit.entry_op(principal, history_pk=keys.member_history_pk(member_id),
                                      action="cec_submission.decide",
                                      changes={"submission_id": {"from": None, "to": submission_id},
