@@ -19,12 +19,14 @@ from local import apigw, template
 TABLE = "renewal-test"
 BUCKET = "renewal-documents-test"
 EXPORTS_BUCKET = "renewal-exports-test"
+IMPORTS_BUCKET = "renewal-imports-test"
+POOL: dict[str, str] = {}  # logical id -> the mock user pool's and client's ids
 
 
 def _reset_adapters() -> None:
-    from renewal.adapters import documents, exports, notify, queue, store
+    from renewal.adapters import documents, exports, notify, queue, store, user_pool
 
-    for adapter in (store, queue, notify, documents, exports):
+    for adapter in (store, queue, notify, documents, exports, user_pool):
         adapter.reset()
 
 
@@ -51,11 +53,18 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.setenv("INVOICE_JOB_QUEUE_URL", QUEUES["InvoiceJobQueue"])
         monkeypatch.setenv("CEC_SUBMISSION_QUEUE_URL", QUEUES["CecSubmissionQueue"])
         monkeypatch.setenv("DEADLINE_JOB_QUEUE_URL", QUEUES["DeadlineJobQueue"])
+        monkeypatch.setenv("IMPORT_JOB_QUEUE_URL", QUEUES["ImportJobQueue"])
         monkeypatch.setenv("DOCUMENTS_BUCKET", BUCKET)
         boto3.client("s3").create_bucket(Bucket=BUCKET)
         monkeypatch.setenv("EXPORTS_BUCKET", EXPORTS_BUCKET)
         monkeypatch.setenv("EXPORT_JOB_QUEUE_URL", QUEUES["ExportJobQueue"])
         boto3.client("s3").create_bucket(Bucket=EXPORTS_BUCKET)
+        monkeypatch.setenv("IMPORTS_BUCKET", IMPORTS_BUCKET)
+        boto3.client("s3").create_bucket(Bucket=IMPORTS_BUCKET)
+        from local import cognito
+
+        POOL.update(cognito.create_user_pool(boto3.client("cognito-idp")))
+        monkeypatch.setenv("USER_POOL_ID", POOL["UserPool"])
         boto3.client("ses").verify_email_identity(EmailAddress="renewals@example.org")
         yield client
         _reset_adapters()

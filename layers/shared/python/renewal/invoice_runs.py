@@ -299,6 +299,8 @@ def _plan_member(run_id: str, rule_set: RuleSet, member_id: str):
     if profile is None:
         return "not_required", None, None
     year = rule_set.renewal_year
+    if standing.settled_before(profile, year):
+        return "already_invoiced", None, profile  # by the previous system, which settled the year
     existing = standing.invoices(items).get(year)
     if existing is not None:
         if existing.get("run_id") == run_id and existing["status"] != "void":
