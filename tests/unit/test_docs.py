@@ -24,7 +24,8 @@ def referenced_paths(document: Path) -> list[str]:
     for match in PATH.finditer(document.read_text(encoding="utf-8")):
         name = match.group(1).rstrip("/.")
         # Not a path of the repository: URLs, API routes, S3 keys and prefixes, AWS resources, globs, placeholders.
-        if name.startswith(("/", "http", "s3", "uploads", "exports/", "documents", "aws", "arn")) \
+        if name.startswith(("/", "http", "s3", "uploads", "exports/", "documents", "aws", "arn", "text/",
+                            "application/", "image/")) \
                 or "{" in name or "*" in name:
             continue
         found.append(name)

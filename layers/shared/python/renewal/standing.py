@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from renewal import cec
+from renewal import cec, invoicing
 from renewal.credentials import CredentialCode
 
 NOT_REQUIRED, OPEN, GRACE, LAPSED, RENEWED, WAIVED = "not_required", "open", "grace", "lapsed", "renewed", "waived"
@@ -98,9 +98,7 @@ def invoice_standing(invoice: Mapping[str, Any], items: list[Mapping[str, Any]],
         float(terms["participation_cap"]),
     )
     waivers = waivers_in(items)
-    from renewal import invoicing  # the one answer to "how many CECs"; invoicing builds on this module
-
-    owed = invoicing.requirement((), waivers, None, invoice)
+    owed = invoicing.requirement((), waivers, None, invoice)  # the one answer to "how many CECs"
     done = cec.complete(counted, owed.cec_required, owed.in_network_required, owed.waived)
     paid = invoice["status"] == "paid"
     status = status_of(
