@@ -19,15 +19,16 @@ from local.pipes import stream_pipes
 
 TABLE = "renewal-test"
 BUCKET = "renewal-documents-test"
+EXPORTS_BUCKET = "renewal-exports-test"
 IMPORTS_BUCKET = "renewal-imports-test"
 POOL: dict[str, str] = {}  # logical id -> the mock user pool's and client's ids
 
 
 def _reset_adapters() -> None:
     from renewal import emails
-    from renewal.adapters import documents, notify, queue, store, user_pool
+    from renewal.adapters import documents, exports, notify, queue, store, user_pool
 
-    for adapter in (store, queue, notify, documents, user_pool):
+    for adapter in (store, queue, notify, documents, exports, user_pool):
         adapter.reset()
     emails._pace = None
 
@@ -57,9 +58,13 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.setenv("EMAIL_QUEUE_URL", QUEUES["EmailQueue"])
         # The sender's pace is tested on its own (tests/unit/test_email_pace.py); here it does not wait.
         monkeypatch.setenv("EMAIL_SEND_RATE", "100000")
+        monkeypatch.setenv("DEADLINE_JOB_QUEUE_URL", QUEUES["DeadlineJobQueue"])
         monkeypatch.setenv("IMPORT_JOB_QUEUE_URL", QUEUES["ImportJobQueue"])
         monkeypatch.setenv("DOCUMENTS_BUCKET", BUCKET)
         boto3.client("s3").create_bucket(Bucket=BUCKET)
+        monkeypatch.setenv("EXPORTS_BUCKET", EXPORTS_BUCKET)
+        monkeypatch.setenv("EXPORT_JOB_QUEUE_URL", QUEUES["ExportJobQueue"])
+        boto3.client("s3").create_bucket(Bucket=EXPORTS_BUCKET)
         monkeypatch.setenv("IMPORTS_BUCKET", IMPORTS_BUCKET)
         boto3.client("s3").create_bucket(Bucket=IMPORTS_BUCKET)
         from local import cognito
@@ -70,6 +75,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         global OUTBOX_PIPE
         (OUTBOX_PIPE,) = stream_pipes(TABLE, lambda logical_id: QUEUES[logical_id], boto3)
         yield client
+        assert_every_email_left_through_the_outbox()
         _reset_adapters()
 
 
@@ -123,13 +129,33 @@ def send_outbox() -> int:
     return drain("EmailQueue", "EmailSenderFunction")
 
 
+def _ses_sent() -> list[Any]:
+    from moto.backends import get_backend
+
+    return list(get_backend("ses")["123456789012"]["us-east-1"].sent_messages)
+
+
 def sent_emails() -> list[dict[str, Any]]:
     """Every e-mail SES accepted, once the outbox has been sent."""
     send_outbox()
-    from moto.backends import get_backend
+    assert_every_email_left_through_the_outbox()
+    return [{"to": m.destinations["ToAddresses"], "subject": m.subject, "text": m.body} for m in _ses_sent()]
 
-    backend = get_backend("ses")["123456789012"]["us-east-1"]
-    return [{"to": m.destinations["ToAddresses"], "subject": m.subject, "text": m.body} for m in backend.sent_messages]
+
+def assert_every_email_left_through_the_outbox() -> None:
+    """Run after every test: each message SES accepted is an outbox e-mail the
+    sender recorded as sent (its SES message id on a `MAIL#` item). An e-mail
+    sent any other way (SES called from a service, a second sender) fails the test."""
+    sent = _ses_sent()
+    if not sent:
+        return
+    recorded = set()
+    for page in boto3.client("dynamodb").get_paginator("scan").paginate(
+            TableName=TABLE, FilterExpression="begins_with(PK, :mail)",
+            ExpressionAttributeValues={":mail": {"S": "MAIL#"}}, ProjectionExpression="ses_message_id"):
+        recorded |= {item["ses_message_id"]["S"] for item in page["Items"] if "ses_message_id" in item}
+    bypassed = [(m.destinations["ToAddresses"], m.subject) for m in sent if m.id not in recorded]
+    assert not bypassed, f"e-mails sent without the outbox: {bypassed}"
 
 
 @pytest.fixture(autouse=True)
@@ -223,6 +249,16 @@ def serialized_calls(aws: Any) -> Iterator[None]:
     yield
     for adapter, factory in originals.items():
         adapter.client = factory
+
+
+def deadline_run(api: "Api") -> dict[str, Any]:
+    """Starts a deadline run (202), lets the deadline-job queue carry it out, and reads the finished run."""
+    reply = api.request("POST", "/admin/deadline-runs", claims=STAFF)
+    assert reply.status == 202, reply.text
+    drain("DeadlineJobQueue", "RenewalDeadlinesFunction")
+    run = api.request("GET", f"/admin/deadline-runs/{reply.json()['run_id']}", claims=STAFF).json()
+    assert run["status"] == "completed", run
+    return run
 
 
 def table_items_with_prefix(pk: str, sk_prefix: str) -> list[dict[str, Any]]:

@@ -43,13 +43,13 @@ def test_a_batch_that_dead_letters_fails_its_run_and_raises_the_alarm(api, monke
     for n in range(4):
         member(api, f"M-{n}", ("CAM", "2019-05-04"))
     run_id = start(api)
-    real = store.batch_get
-    # Every delivery of the batch dies before it can count itself (a timeout would do the same).
-    monkeypatch.setattr(store, "batch_get", lambda keys_: (_ for _ in ()).throw(TimeoutError("timed out")))
+    real = store.transact
+    # Every delivery of the batch dies writing its invoices, before it can count itself.
+    monkeypatch.setattr(store, "transact", lambda operations: (_ for _ in ()).throw(TimeoutError("timed out")))
     monkeypatch.setenv("INVOICE_JOB_MAX_RECEIVES", "99")
     drain("InvoiceJobQueue", "InvoiceGenerationFunction")
     assert run_status(api, run_id)["status"] == "running"  # stuck, until the dead letter is read
-    monkeypatch.setattr(store, "batch_get", real)
+    monkeypatch.setattr(store, "transact", real)
     capsys.readouterr()
 
     batches = drain("InvoiceJobDLQ", "DeadLetterFunction")  # the members' batches (one per shard they fall in)
@@ -116,3 +116,81 @@ def test_replay_sends_recorded_submissions_back_to_their_queue(api):
     back = boto3.client("sqs").receive_message(QueueUrl=QUEUES["CecSubmissionQueue"]).get("Messages", [])
     assert [json.loads(m["Body"]) for m in back] == [message]
     assert not list(store.query_all(keys.dead_letters_partition("cec_submission")))
+
+
+# ---------------------------------------------------------------- the other runs' queues
+
+
+def _timeouts(monkeypatch, module, function: str):
+    """Every delivery of the work dies as a timeout would: before its own last-delivery
+    handling can run (so only the dead-letter queue can tell the run). Returns the undo."""
+    real = getattr(module, function)
+    monkeypatch.setattr(module, function, lambda *args, **kwargs: (_ for _ in ()).throw(TimeoutError("timed out")))
+    return lambda: monkeypatch.setattr(module, function, real)
+
+
+def test_a_deadline_page_that_dead_letters_ends_its_run_failed_with_the_alarms(api, monkeypatch, capsys):
+    from renewal import deadlines
+
+    api.request("PUT", "/admin/rule-sets/2027", claims=STAFF, body=SEED_ERA)
+    run_id = api.request("POST", "/admin/deadline-runs", claims=STAFF).json()["run_id"]
+    undo = _timeouts(monkeypatch, deadlines, "process_page")
+    drain("DeadlineJobQueue", "RenewalDeadlinesFunction")
+    assert api.request("GET", f"/admin/deadline-runs/{run_id}", claims=STAFF).json()["status"] == "running"
+    undo()
+    capsys.readouterr()
+
+    assert drain("DeadlineJobDLQ", "DeadLetterFunction") == keys.RENEWAL_SHARDS  # one page per shard of 2027
+
+    run = api.request("GET", f"/admin/deadline-runs/{run_id}", claims=STAFF).json()
+    assert run["status"] == "failed" and run["finished_at"]
+    assert {letter["source"] for letter in store.query_all(keys.dead_letters_partition("deadline_page"))} \
+        == {"DeadlineJobDLQ"}
+    states = alarms_from(capsys.readouterr().out)
+    assert states["DeadLetterAlarm"] == "ALARM" and states["RunFailedAlarm"] == "ALARM"
+
+
+def test_a_scheduled_deadline_start_that_failed_every_attempt_is_a_failed_run(api, capsys):
+    event = {"job": "deadline_run", "scheduled_time": "2026-11-28T05:15:00Z"}
+    invoke("DeadLetterFunction", scheduled_failure(event, "ProvisionedThroughputExceededException"))
+    invoke("DeadLetterFunction", scheduled_failure(event, "ProvisionedThroughputExceededException"))  # again: once
+
+    listed = api.request("GET", "/admin/deadline-runs", claims=STAFF).json()["items"]
+    assert [(r["run_id"], r["status"], r["as_of"]) for r in listed] == \
+        [("scheduled-20261128T051500Z", "failed", "2026-11-28")]  # 00:15 in the institute's time zone
+    assert alarms_from(capsys.readouterr().out)["RunFailedAlarm"] == "ALARM"
+
+
+def test_an_export_that_dead_letters_reads_failed(api, monkeypatch, capsys):
+    from renewal import exports
+
+    api.request("PUT", "/admin/rule-sets/2027", claims=STAFF, body=SEED_ERA)
+    export_id = api.request("POST", "/admin/exports", claims=STAFF,
+                            body={"report": "renewals", "renewal_year": 2027}).json()["export_id"]
+    undo = _timeouts(monkeypatch, exports, "process")
+    monkeypatch.setenv("EXPORT_JOB_MAX_RECEIVES", "99")
+    drain("ExportJobQueue", "ExportsFunction")
+    assert api.request("GET", f"/admin/exports/{export_id}", claims=STAFF).json()["status"] == "running"
+    undo()
+    capsys.readouterr()
+
+    assert drain("ExportJobDLQ", "DeadLetterFunction") == 1
+
+    assert api.request("GET", f"/admin/exports/{export_id}", claims=STAFF).json()["status"] == "failed"
+    assert alarms_from(capsys.readouterr().out)["DeadLetterAlarm"] == "ALARM"
+
+
+def test_an_import_whose_file_split_dead_letters_reads_failed(api, monkeypatch):
+    from renewal import imports
+    from tests.integration.test_member_imports import csv_file, line, run_import
+
+    undo = _timeouts(monkeypatch, imports, "_split")
+    monkeypatch.setenv("IMPORT_JOB_MAX_RECEIVES", "99")
+    run = run_import(api, csv_file(line("M-1")))
+    assert run["status"] == "running"
+    undo()
+
+    assert drain("ImportJobDLQ", "DeadLetterFunction") == 1
+
+    run = api.request("GET", f"/admin/imports/{run['import_id']}", claims=STAFF).json()
+    assert run["status"] == "failed" and run["errors_url"]

@@ -18,6 +18,7 @@ submission message carries `submission_id`.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -30,27 +31,25 @@ from renewal.adapters import queue, store
 logger = Logger()
 
 
-def _invoice_runs(function: str) -> Callable[[Mapping[str, Any], str], None]:
+def _owner(module: str, function: str) -> Callable[[Mapping[str, Any], str], None]:
+    """`renewal.{module}.{function}(body, error)`, imported when a message of its kind comes."""
     def call(body: Mapping[str, Any], error: str) -> None:
-        from renewal import invoice_runs
-
-        getattr(invoice_runs, function)(body, error)
+        getattr(importlib.import_module(f"renewal.{module}"), function)(body, error)
 
     return call
 
 
-def _emails(body: Mapping[str, Any], error: str) -> None:
-    from renewal import emails
-
-    emails.dead_lettered(body, error)
-
-
 # kind -> what to tell its owner. A kind not listed is recorded and counted only.
 OWNERS: dict[str, Callable[[Mapping[str, Any], str], None]] = {
-    "annual_invoice_run": _invoice_runs("start_dead_lettered"),
-    "shard": _invoice_runs("job_dead_lettered"),
-    "members": _invoice_runs("job_dead_lettered"),
-    "email": _emails,
+    "annual_invoice_run": _owner("invoice_runs", "start_dead_lettered"),
+    "shard": _owner("invoice_runs", "job_dead_lettered"),
+    "members": _owner("invoice_runs", "job_dead_lettered"),
+    "deadline_run": _owner("deadlines", "start_dead_lettered"),
+    "deadline_page": _owner("deadlines", "page_dead_lettered"),
+    "export": _owner("exports", "fail"),
+    "split": _owner("imports", "job_dead_lettered"),
+    "rows": _owner("imports", "job_dead_lettered"),
+    "email": _owner("emails", "dead_lettered"),
 }
 
 # kind -> the queue (its URL setting) a replay sends the message back to.

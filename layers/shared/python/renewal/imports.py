@@ -173,28 +173,32 @@ def _view(record: Mapping[str, Any]) -> ImportRun:
 
 def process_job(job: Mapping[str, Any], *, receive_count: int = 1) -> None:
     """One import-job message. Safe to run again: a redelivery changes nothing twice."""
-    last_delivery = receive_count >= config.import_job_max_receives()
-    if job["kind"] == "split":
-        try:
-            _split(job["import_id"])
-        except Exception:
-            if last_delivery:
-                run = store.get(keys.import_key(job["import_id"]))
-                if run:
-                    _fail(run, "The file could not be read (an error on our side); start the import again.")
-            raise
-    elif job["kind"] == "rows":
-        try:
-            _import_batch(job["import_id"], job["batch_id"], job["rows"])
-        except Exception:
-            if last_delivery:
-                # Count the batch as rejected, so the run completes and the error file says which rows.
-                _record_batch(job["import_id"], job["batch_id"], Counter(rejected=len(job["rows"])), [
-                    {"row": r["row"], "column": "", "message": "Not imported (an error on our side); import the "
-                                                               "file again."} for r in job["rows"]])
-            raise
-    else:
+    if job["kind"] not in ("split", "rows"):
         raise ValueError(f"unknown import job kind {job['kind']!r}")
+    try:
+        if job["kind"] == "split":
+            _split(job["import_id"])
+        else:
+            _import_batch(job["import_id"], job["batch_id"], job["rows"])
+    except Exception:
+        if receive_count >= config.import_job_max_receives():
+            job_dead_lettered(job)  # its last delivery: the message goes to the dead-letter queue
+        raise
+
+
+def job_dead_lettered(job: Mapping[str, Any], error: str = "") -> None:
+    """An import-job message that failed (or is failing) its last delivery; also
+    what the dead-letter function calls, for a last delivery cut short by a
+    timeout. A lost split fails the run; a lost batch counts as rejected, so the
+    run completes and its error file says which rows. Safe to call twice."""
+    if job["kind"] == "split":
+        run = store.get(keys.import_key(job["import_id"]))
+        if run:
+            _fail(run, "The file could not be read (an error on our side); start the import again.")
+    else:
+        _record_batch(job["import_id"], job["batch_id"], Counter(rejected=len(job["rows"])), [
+            {"row": r["row"], "column": "", "message": "Not imported (an error on our side); import the "
+                                                       "file again."} for r in job["rows"]])
 
 
 def _split(import_id: str) -> None:
