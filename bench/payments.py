@@ -57,7 +57,7 @@ def run(iterations: int = 200) -> list[dict[str, Any]]:
     functions = template.functions()
     env = {**harness.template_environment(functions["PaymentWebhookFunction"], table_name=TABLE),
            **harness.template_environment(functions["MembersApiFunction"], table_name=TABLE)}
-    harness.prepare_process({**env, "STRIPE_WEBHOOK_SECRET": SECRET, "PORTAL_ORIGINS": "https://portal.example.org",
+    harness.prepare_process({**env, "STRIPE_KEYS_SECRET": "StripeKeys", "PORTAL_ORIGINS": "https://portal.example.org",
                              "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "ERROR"})
 
     import boto3
@@ -72,6 +72,9 @@ def run(iterations: int = 200) -> list[dict[str, Any]]:
         for adapter in (store, notify):
             adapter.reset()
         template.create_table(boto3.client("dynamodb"), TABLE)
+        # The webhook reads its signing secret from Secrets Manager (cached: one call per cold start).
+        boto3.client("secretsmanager").create_secret(
+            Name="StripeKeys", SecretString=json.dumps({"api_key": "", "webhook_secret": SECRET}))
         boto3.client("ses").verify_email_identity(EmailAddress=os.environ.get("SENDER_EMAIL", "renewals@example.org"))
         clock.set_today(__import__("datetime").date(2026, 11, 28))
         invoices = _seed(3 * iterations)

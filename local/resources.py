@@ -58,6 +58,10 @@ class LocalNames:
         # Bucket names must be lower-case DNS labels.
         self.buckets = {lid: str(props.get("BucketName") or lid).lower() for lid, props in template.buckets().items()}
         self.cognito_ids: dict[str, str] = {}  # filled by create_all: the user pool's and its client's ids
+        # Secrets with a value in the template (Stripe's keys) live on moto's Secrets Manager under
+        # their logical id, which is what `Ref` gives the functions (a name is as good as an ARN there).
+        self.secrets = [lid for lid, r in template.resources("AWS::SecretsManager::Secret").items()
+                        if "SecretString" in (r.get("Properties") or {})]
 
     def _parameters(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -95,6 +99,8 @@ class LocalNames:
             return self.queue_url(name)
         if name in self.buckets:
             return self.buckets[name]
+        if name in self.secrets:
+            return name
         pseudo = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": "local",
                   "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
         if name in pseudo:
@@ -219,7 +225,7 @@ class LocalNames:
 
 
 def create_all(names: LocalNames, session: Any) -> None:
-    """Table, queues (dead-letter queues first), buckets and the SES sender, as the template declares them."""
+    """Table, queues (dead-letter queues first), buckets, secrets and the SES sender, as the template declares them."""
     dynamodb = session.client("dynamodb")
     for logical_id, table_name in names.tables.items():
         template.create_table(dynamodb, table_name)
@@ -240,6 +246,11 @@ def create_all(names: LocalNames, session: Any) -> None:
         cors = (template.buckets()[logical_id].get("CorsConfiguration") or {}).get("CorsRules")
         if cors:
             s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [_cors_rule(names.resolve(r)) for r in cors]})
+
+    secretsmanager = session.client("secretsmanager")
+    for logical_id in names.secrets:
+        props = template.resources("AWS::SecretsManager::Secret")[logical_id]["Properties"]
+        secretsmanager.create_secret(Name=logical_id, SecretString=_text(names.resolve(props["SecretString"])))
 
     # The user pool on moto's Cognito: its id becomes the tokens' issuer and the functions' USER_POOL_ID.
     names.cognito_ids.update(cognito.create_user_pool(session.client("cognito-idp"), names.resolve))

@@ -12,6 +12,10 @@ from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import accounts
+from renewal import config
+
+# Every setting this function needs, checked at cold start (one error names what is missing).
+config.require("TABLE_NAME")
 
 logger = Logger()
 

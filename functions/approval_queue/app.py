@@ -17,6 +17,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import approval, submissions
 from renewal.telemetry import metrics
+from renewal import config
+
+# Every setting this function needs, checked at cold start (one error names what is missing).
+config.require("TABLE_NAME", "CEC_SUBMISSION_QUEUE_URL")
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)

@@ -20,6 +20,10 @@ from renewal.api import create_app, handle, principal
 from renewal.members import ID_PATTERN
 from renewal import telemetry
 from renewal.telemetry import metrics
+from renewal import config
+
+# Every setting this function needs, checked at cold start (one error names what is missing).
+config.require("TABLE_NAME", "PAGE_TOKEN_KEY", "DOCUMENTS_BUCKET")
 
 logger = Logger()
 app = create_app()

@@ -17,6 +17,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from renewal import forms, paging, submissions, uploads
 from renewal.api import create_app, handle, principal
 from renewal.telemetry import metrics
+from renewal import config
+
+# Every setting this function needs, checked at cold start (one error names what is missing).
+config.require("TABLE_NAME", "PAGE_TOKEN_KEY", "CEC_SUBMISSION_QUEUE_URL", "DOCUMENTS_BUCKET")
 
 logger = Logger()
 app = create_app()

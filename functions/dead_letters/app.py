@@ -20,6 +20,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import dead_letters
 from renewal.telemetry import metrics
+from renewal import config
+
+# Every setting this function needs, checked at cold start (one error names what is missing).
+config.require(
+    "TABLE_NAME", "INVOICE_JOB_QUEUE_URL", "CEC_SUBMISSION_QUEUE_URL", "EMAIL_QUEUE_URL", "IMPORTS_BUCKET",
+)
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)

@@ -18,6 +18,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import emails
 from renewal.telemetry import metrics
+from renewal import config
+
+# Every setting this function needs, checked at cold start (one error names what is missing).
+config.require("TABLE_NAME", "SENDER_EMAIL", "EMAIL_QUEUE_URL")
 
 logger = Logger()
 # A batch whose every e-mail is held by another sender (or failed and counted in

@@ -23,6 +23,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from renewal import config, exports
 from renewal.api import create_app, handle, principal, responses
 
+# Every setting this function needs, checked at cold start (one error names what is missing).
+config.require("TABLE_NAME", "PAGE_TOKEN_KEY", "EXPORT_JOB_QUEUE_URL", "EXPORTS_BUCKET")
+
 logger = Logger()
 app = create_app()
 processor = BatchProcessor(event_type=EventType.SQS)

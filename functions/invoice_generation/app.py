@@ -25,6 +25,10 @@ from renewal import invoice_runs, paging
 from renewal.api import create_app, handle, principal, responses
 from renewal.rules import RenewalYear
 from renewal.telemetry import metrics
+from renewal import config
+
+# Every setting this function needs, checked at cold start (one error names what is missing).
+config.require("TABLE_NAME", "PAGE_TOKEN_KEY", "INVOICE_JOB_QUEUE_URL")
 
 logger = Logger()
 app = create_app()

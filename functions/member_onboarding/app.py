@@ -23,6 +23,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import accounts, imports, members, paging, uploads
 from renewal.api import create_app, handle, principal
+from renewal import config
+
+# Every setting this function needs, checked at cold start (one error names what is missing).
+config.require("TABLE_NAME", "PAGE_TOKEN_KEY", "IMPORT_JOB_QUEUE_URL", "IMPORTS_BUCKET", "USER_POOL_ID")
 
 logger = Logger()
 app = create_app()

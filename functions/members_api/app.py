@@ -17,6 +17,9 @@ from renewal import certificates, checkout, config, invoices, members, paging, r
 from renewal.api import create_app, csv_response, handle, pdf_response, principal, public_base_url, wants_csv, wants_json
 from renewal.telemetry import metrics
 
+# Every setting this function needs, checked at cold start (one error names what is missing).
+config.require("TABLE_NAME", "PAGE_TOKEN_KEY", "DOCUMENTS_BUCKET", "STRIPE_KEYS_SECRET")
+
 logger = Logger()
 app = create_app()
 

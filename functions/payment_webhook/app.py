@@ -18,6 +18,10 @@ from renewal.api import create_app, handle, raw_body
 from renewal.errors import MalformedRequest
 from renewal import telemetry
 from renewal.telemetry import metrics
+from renewal import config
+
+# Every setting this function needs, checked at cold start (one error names what is missing).
+config.require("TABLE_NAME", "STRIPE_KEYS_SECRET")
 
 logger = Logger()
 app = create_app()

@@ -24,6 +24,9 @@ from renewal.api import create_app, handle
 from renewal.errors import NotFound
 from renewal.telemetry import metrics
 
+# Every setting this function needs, checked at cold start (one error names what is missing).
+config.require("TABLE_NAME")
+
 logger = Logger()
 app = create_app()
 

@@ -25,6 +25,10 @@ from renewal import deadlines, paging
 from renewal.api import create_app, handle, principal, responses
 from renewal.auth import NAAEI, Principal
 from renewal.telemetry import metrics
+from renewal import config
+
+# Every setting this function needs, checked at cold start (one error names what is missing).
+config.require("TABLE_NAME", "PAGE_TOKEN_KEY", "DEADLINE_JOB_QUEUE_URL")
 
 logger = Logger()
 app = create_app()

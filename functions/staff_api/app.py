@@ -18,6 +18,10 @@ from renewal import audit, directory, members, paging, payments, renewals, repor
 from renewal.api import create_app, csv_response, handle, principal, responses, wants_csv
 from renewal import telemetry
 from renewal.telemetry import metrics
+from renewal import config
+
+# Every setting this function needs, checked at cold start (one error names what is missing).
+config.require("TABLE_NAME", "PAGE_TOKEN_KEY", "DOCUMENTS_BUCKET")
 
 logger = Logger()
 app = create_app()

@@ -26,9 +26,9 @@ POOL: dict[str, str] = {}  # logical id -> the mock user pool's and client's ids
 
 def _reset_adapters() -> None:
     from renewal import emails
-    from renewal.adapters import documents, exports, notify, queue, store, user_pool
+    from renewal.adapters import documents, exports, notify, queue, secrets, store, user_pool
 
-    for adapter in (store, queue, notify, documents, exports, user_pool):
+    for adapter in (store, queue, notify, documents, exports, user_pool, secrets):
         adapter.reset()
     emails._pace = None
 
@@ -60,6 +60,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.setenv("EMAIL_SEND_RATE", "100000")
         monkeypatch.setenv("DEADLINE_JOB_QUEUE_URL", QUEUES["DeadlineJobQueue"])
         monkeypatch.setenv("IMPORT_JOB_QUEUE_URL", QUEUES["ImportJobQueue"])
+        monkeypatch.setenv("SENDER_EMAIL", "renewals@example.org")
+        # Where Stripe's keys are read; `stripe_keys` below puts them there for the tests that pay.
+        monkeypatch.setenv("STRIPE_KEYS_SECRET", "StripeKeys")
         monkeypatch.setenv("DOCUMENTS_BUCKET", BUCKET)
         boto3.client("s3").create_bucket(Bucket=BUCKET)
         monkeypatch.setenv("EXPORTS_BUCKET", EXPORTS_BUCKET)
@@ -127,6 +130,20 @@ def send_outbox() -> int:
     to the e-mail queue, and the e-mail sender sends them. Returns the messages delivered."""
     OUTBOX_PIPE.pump()
     return drain("EmailQueue", "EmailSenderFunction")
+
+
+def stripe_keys(monkeypatch: pytest.MonkeyPatch, *, webhook_secret: str, api_key: str = "") -> None:
+    """Stripe's keys where the functions read them: a Secrets Manager secret (on moto)."""
+    from renewal.adapters import secrets
+
+    client = boto3.client("secretsmanager")
+    value = json.dumps({"api_key": api_key, "webhook_secret": webhook_secret})
+    try:
+        client.create_secret(Name="StripeKeys", SecretString=value)
+    except client.exceptions.ResourceExistsException:
+        client.put_secret_value(SecretId="StripeKeys", SecretString=value)
+    monkeypatch.setenv("STRIPE_KEYS_SECRET", "StripeKeys")
+    secrets.reset()
 
 
 def _ses_sent() -> list[Any]:

@@ -23,6 +23,7 @@ from local import template
 from local.gateway import Gateway
 from local.invoke import Invoker
 from local.stripe import LOCAL_API_KEY, LocalStripe
+from tests.integration.conftest import stripe_keys
 
 BASE = "http://stripe.local"
 WEBHOOK_SECRET = "whsec_test_integration_secret"
@@ -75,7 +76,7 @@ class StripeStandIn:
 def local_stripe(api: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[StripeStandIn]:
     from renewal.adapters import stripe_gateway
 
-    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    stripe_keys(monkeypatch, webhook_secret=WEBHOOK_SECRET)
     monkeypatch.setenv("PORTAL_ORIGINS", "https://portal.example.org")
     webhooks = Gateway(Invoker(template.functions()), authority=None)  # type: ignore[arg-type]  # public route only
     fake = LocalStripe(BASE, WEBHOOK_SECRET, app=webhooks)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import STAFF, deadline_run, drain, member_claims
+from tests.integration.conftest import STAFF, deadline_run, drain, member_claims, stripe_keys
 from tests.integration.payloads import ANA, RULE_SET_2027, fresh
 from tests.integration.test_payments import SECRET, deliver, session_event
 
@@ -51,7 +51,7 @@ def caller(path: str) -> dict:
 
 @pytest.fixture
 def two_of_everything(api, monkeypatch):
-    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", SECRET)
+    stripe_keys(monkeypatch, webhook_secret=SECRET)
     for year in (2027, 2028):
         rule_set = fresh(RULE_SET_2027)
         rule_set.update(renewal_year=year, due_date=f"{year}-01-01", grace_ends=f"{year}-03-31",

@@ -13,7 +13,7 @@ import pytest
 import stripe
 
 from renewal import webhooks
-from tests.integration.conftest import STAFF, TABLE, drain, member_claims, sent_emails
+from tests.integration.conftest import STAFF, TABLE, drain, member_claims, sent_emails, stripe_keys
 from tests.integration.payloads import ANA, RULE_SET_2027, fresh
 
 SECRET = "whsec_test_integration_secret"
@@ -22,7 +22,7 @@ INVOICE = "INV-2027-M-1"
 
 @pytest.fixture
 def invoiced(api, monkeypatch):
-    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", SECRET)
+    stripe_keys(monkeypatch, webhook_secret=SECRET)
     monkeypatch.setenv("PORTAL_ORIGINS", "https://portal.example.org")
     api.request("PUT", "/admin/rule-sets/2027", claims=STAFF, body=RULE_SET_2027)
     for member_id in ("M-1", "M-2"):

@@ -13,7 +13,7 @@ import pytest
 
 from renewal import clock, keys, reports
 from renewal.adapters import store
-from tests.integration.conftest import STAFF, TABLE, deadline_run, drain, member_claims
+from tests.integration.conftest import STAFF, TABLE, deadline_run, drain, member_claims, stripe_keys
 from tests.integration.payloads import ANA, RULE_SET_2027, fresh
 from tests.integration.test_payments import SECRET, charge_event, deliver, session_event
 
@@ -23,7 +23,7 @@ MEMBERS = ("M-1", "M-2", "M-3", "M-4")
 
 @pytest.fixture
 def season(api, monkeypatch):
-    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", SECRET)
+    stripe_keys(monkeypatch, webhook_secret=SECRET)
     api.request("PUT", "/admin/rule-sets/2027", claims=STAFF, body=RULE_SET_2027)
     for n, member_id in enumerate(MEMBERS):
         body = fresh(ANA)

@@ -139,7 +139,7 @@ def _boto3_calls(node: ast.AST) -> set[str]:
                     and isinstance(call.args[0], ast.Constant):
                 method = call.args[0].value
             calls.add(method)
-        elif isinstance(owner, ast.Name) and owner.id == "parameters":
+        elif isinstance(owner, ast.Name) and owner.id == "parameters" and call.func.attr.startswith("get_"):
             calls.add(call.func.attr)
     return calls
 

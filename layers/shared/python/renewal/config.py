@@ -5,6 +5,41 @@ from __future__ import annotations
 
 import os
 
+# The settings a function cannot work without (template.yaml sets each for the
+# functions whose code reads it); each handler names its own in `require` at
+# cold start, so a stack deployed without one fails at once, saying which,
+# instead of at the first request that needs it.
+REQUIRED = {
+    "TABLE_NAME": "the DynamoDB table's name",
+    "PAGE_TOKEN_KEY": "the key that signs list tokens",
+    "SENDER_EMAIL": "the address e-mails are sent from",
+    "INVOICE_JOB_QUEUE_URL": "the invoice-job queue's URL",
+    "DEADLINE_JOB_QUEUE_URL": "the deadline-job queue's URL",
+    "EXPORT_JOB_QUEUE_URL": "the export-job queue's URL",
+    "IMPORT_JOB_QUEUE_URL": "the import-job queue's URL",
+    "CEC_SUBMISSION_QUEUE_URL": "the CEC-submission queue's URL",
+    "EMAIL_QUEUE_URL": "the e-mail queue's URL",
+    "DOCUMENTS_BUCKET": "the CEC documents bucket",
+    "EXPORTS_BUCKET": "the report exports bucket",
+    "IMPORTS_BUCKET": "the member files bucket",
+    "USER_POOL_ID": "the Cognito user pool's id",
+    "STRIPE_KEYS_SECRET": "the Secrets Manager secret with Stripe's keys",
+}
+
+
+class MissingSetting(RuntimeError):
+    """A required setting is not set: the function cannot start."""
+
+
+def require(*names: str) -> None:
+    """Checks at cold start that every setting the function needs is set; one
+    error names the first missing one (and any others)."""
+    missing = [name for name in names if not os.environ.get(name, "").strip()]
+    if missing:
+        others = f" (also missing: {', '.join(missing[1:])})" if missing[1:] else ""
+        raise MissingSetting(f"The setting {missing[0]} ({REQUIRED[missing[0]]}) is not set{others}: "
+                             "template.yaml sets it for this function; deploy the stack again.")
+
 
 def table_name() -> str:
     return os.environ.get("TABLE_NAME", "renewal")
@@ -54,18 +89,16 @@ def ses_configuration_set() -> str:
     return os.environ.get("SES_CONFIGURATION_SET", "")
 
 
-def stripe_api_key() -> str:
-    return os.environ.get("STRIPE_API_KEY", "")
+def stripe_keys_secret() -> str:
+    """The Secrets Manager secret holding Stripe's API key and webhook secret
+    (renewal.adapters.secrets reads it); never the keys themselves."""
+    return os.environ.get("STRIPE_KEYS_SECRET", "")
 
 
 def stripe_api_base() -> str | None:
     """Where the Stripe SDK sends API calls; unset means api.stripe.com. The
     local stack points it at itself when no real key is given."""
     return os.environ.get("STRIPE_API_BASE") or None
-
-
-def stripe_webhook_secret() -> str:
-    return os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 
 
 def portal_origins() -> list[str]:

@@ -12,6 +12,7 @@ from typing import Any
 import stripe
 
 from renewal import config
+from renewal.adapters import secrets
 
 
 TOLERANCE_S = 300  # how far a signature's timestamp may be from now
@@ -21,18 +22,20 @@ class InvalidWebhook(Exception):
     pass
 
 
-@functools.cache
 def client() -> stripe.StripeClient:
+    # The key comes from Secrets Manager (cached there for minutes): a rotated key
+    # makes a new client, the old one is dropped.
+    return _client(str(secrets.stripe().get("api_key") or ""))
+
+
+@functools.lru_cache(maxsize=1)
+def _client(api_key: str) -> stripe.StripeClient:
     base = config.stripe_api_base()
-    return stripe.StripeClient(
-        config.stripe_api_key(),
-        base_addresses={"api": base} if base else None,
-        max_network_retries=2,
-    )
+    return stripe.StripeClient(api_key, base_addresses={"api": base} if base else None, max_network_retries=2)
 
 
 def reset() -> None:
-    client.cache_clear()
+    _client.cache_clear()
 
 
 def create_checkout_session(
@@ -79,7 +82,7 @@ def expire_checkout_session(session_id: str) -> str:
 
 def verify(payload: bytes, signature: str | None) -> dict[str, Any]:
     """The event, once its signature over the raw body checks out (300 s tolerance)."""
-    secret = config.stripe_webhook_secret()
+    secret = str(secrets.stripe().get("webhook_secret") or "")
     if not signature or not secret:
         raise InvalidWebhook("missing Stripe-Signature header" if not signature else "no webhook secret configured")
     try:
