@@ -95,7 +95,8 @@ events: setup $(VENV)-sam/bin/sam
 
 # The stack, then the portal's files and its config.json (from the stack's outputs).
 deploy: $(VENV)-sam/bin/sam setup portal
-	$(VENV)-sam/bin/sam build && $(VENV)-sam/bin/sam deploy --config-env $${ENV:-default}
+	$(VENV)-sam/bin/sam build && $(PY) -m scripts.compile_build .aws-sam/build && \
+	  $(VENV)-sam/bin/sam deploy --config-env $${ENV:-default}
 	$(PY) -m scripts.deploy_portal --stack-name credential-renewal-$$([ "$${ENV:-default}" = prod ] && echo prod || echo dev)
 
 clean:

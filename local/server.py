@@ -105,15 +105,17 @@ class LocalStack:
         host, moto_port = self.moto.get_host_and_port()
         _aws_environment(f"http://{host}:{moto_port}")
 
-        # Without STRIPE_API_KEY the SDK talks to local.stripe; the stack's own origins may be Checkout's
-        # return URLs. Set before the resources: the Stripe keys' secret is made from these values.
-        os.environ.update(local_stripe.environment(self.port, os.environ))
+        # Without STRIPE_API_KEY the SDK talks to local.stripe. Its keys are set before the resources:
+        # the Stripe keys' secret is made from them (the portal origins come after the template's, below).
+        os.environ.update({name: value for name, value in local_stripe.environment(self.port, os.environ).items()
+                           if name.startswith("STRIPE_")})
         session = boto3.session.Session()
         self.names = resources.LocalNames(f"http://{host}:{moto_port}")
         resources.create_all(self.names, session)
         functions = template.functions()
         os.environ.update(self.names.function_environment(functions))
-        os.environ.update(local_stripe.environment(self.port, os.environ))  # the local origins again, over the template's
+        # The stack's own origins may be Checkout's return URLs.
+        os.environ.update(local_stripe.environment(self.port, os.environ))
         os.environ["PAGE_TOKEN_KEY"] = auth.load_or_create_page_token_key(self.state_dir)
         # Links printed into documents (certificates) point at this stack unless PUBLIC_BASE_URL says otherwise.
         os.environ["PUBLIC_BASE_URL"] = os.environ.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{self.port}"

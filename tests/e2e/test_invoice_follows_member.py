@@ -63,8 +63,11 @@ def check(client, staff, member_id, amount):
 
 
 def mail_to(client, member_id, subject):
-    return [m for m in client.request("GET", "/_local/outbox").json()["items"]
-            if m["to"] == f"{member_id.lower()}@example.org" and m["subject"] == subject]
+    """The e-mails with that subject sent to the member, once one has left the outbox (a moment after the change)."""
+    def matching(mails):
+        return [m for m in mails if m["to"] == f"{member_id.lower()}@example.org" and m["subject"] == subject]
+
+    return matching(client.mail(lambda mails: bool(matching(mails))))
 
 
 def followed(client, staff, member_id):
