@@ -7,6 +7,7 @@ their schemas, so the document is generated from the route code itself.
 from __future__ import annotations
 
 import json
+import os
 import warnings
 import sys
 from pathlib import Path
@@ -21,6 +22,11 @@ VERSION = "1.0.0"
 def merge():
     # A handler that fails to load would silently drop its routes: make that an error.
     warnings.simplefilter("error", UserWarning)
+    # The handlers check their settings when loaded; the document needs none of them.
+    from renewal import config
+
+    for name in config.REQUIRED:
+        os.environ.setdefault(name, "unused-by-the-openapi-document")
     from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
     from aws_lambda_powertools.event_handler.openapi.models import Server
 

@@ -88,7 +88,7 @@ class Client:
         headers = dict(kwargs.pop("headers", {}) or {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        return requests.request(method, f"{self.url}{path}", headers=headers, timeout=30, **kwargs)
+        return requests.request(method, f"{self.url}{path}", headers=headers, timeout=60, **kwargs)
 
     def token(self, sub: str, groups: list[str], member_id: str | None = None, affiliate: str | None = None) -> str:
         body: dict[str, Any] = {"sub": sub, "groups": groups}
@@ -100,7 +100,7 @@ class Client:
         assert response.status_code == 200, response.text
         return response.json()["access_token"]
 
-    def mail(self, wanted: Any = lambda mails: bool(mails), timeout: float = 20.0) -> list[dict[str, Any]]:
+    def mail(self, wanted: Any = lambda mails: bool(mails), timeout: float = 60.0) -> list[dict[str, Any]]:
         """The e-mails sent so far (newest first), once `wanted(mails)` holds: e-mail
         leaves through the outbox, the queue and the sender, a moment after the change."""
         deadline = time.monotonic() + timeout
@@ -136,7 +136,7 @@ def season_rule_set(year: int, **renewing: tuple[float, float, int]) -> dict[str
     }
 
 
-def run_deadlines(client: Client, staff: str, timeout: float = 30.0) -> dict[str, Any]:
+def run_deadlines(client: Client, staff: str, timeout: float = 90.0) -> dict[str, Any]:
     """Starts today's deadline run (202) and waits for it to finish over the queue."""
     started = client.request("POST", "/admin/deadline-runs", token=staff, json={})
     assert started.status_code == 202, started.text

@@ -16,7 +16,7 @@ YEAR = 2029  # a year no other e2e test uses: the session's stack is shared
 RULE_SET = season_rule_set(YEAR, CAM=(6, 4, 17500), CALP=(3, 2, 12500))
 
 
-def wait_for_run(client, staff, run_id, timeout=20.0):
+def wait_for_run(client, staff, run_id, timeout=90.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         run = client.request("GET", f"/admin/invoice-runs/{run_id}", token=staff).json()

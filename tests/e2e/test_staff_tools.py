@@ -36,7 +36,7 @@ def clock(client):
     client.request("DELETE", "/_local/clock")
 
 
-def wait_for_run(client, staff, run_id, timeout=20.0):
+def wait_for_run(client, staff, run_id, timeout=90.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         run = client.request("GET", f"/admin/invoice-runs/{run_id}", token=staff).json()
