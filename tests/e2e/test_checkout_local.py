@@ -57,7 +57,7 @@ def pay(form: dict, url: str) -> requests.Response:
     return requests.post(urljoin(url, form["action"]), data=form["inputs"], allow_redirects=False, timeout=10)
 
 
-def wait_for_run(client, staff, run_id, timeout=30.0):
+def wait_for_run(client, staff, run_id, timeout=90.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         run = client.request("GET", f"/admin/invoice-runs/{run_id}", token=staff).json()
