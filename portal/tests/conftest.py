@@ -35,6 +35,9 @@ PHONE = {"width": 390, "height": 844}
 TABLET = {"width": 820, "height": 1180}
 DESKTOP = {"width": 1280, "height": 900}
 
+# The machines that run these are shared: an assertion waits as long as an action does.
+expect.set_options(timeout=15_000)
+
 # A season of its own: the stack's clock stands in the middle of it.
 YEAR = 2031
 TODAY = f"{YEAR - 1}-11-15"

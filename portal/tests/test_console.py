@@ -2,14 +2,16 @@
 a roster posted by searching two members (and the member then sees the CECs),
 a form verified, a rule set edited and saved, an invoice run watched to
 completion, the review queue, a check recorded, a military waiver granted, the
-lapsed report downloaded, and a member refused a staff page. axe checks every
-page at 390 px and at a desktop's width."""
+lapsed report downloaded, members' waiver requests decided, a waiver revoked,
+and a member refused a staff page. axe checks every page at 390 px, a tablet's
+width and a desktop's."""
 
 from __future__ import annotations
 
 import csv
 import re
 
+import requests
 from playwright.sync_api import Page, expect
 
 from conftest import YEAR, TODAY, api_token, check_page, put_member, sign_in, wait_for
@@ -238,3 +240,94 @@ def test_a_member_opening_a_staff_page_is_told_why_not(stack, page: Page) -> Non
     expect(page.get_by_text("It is for institute staff")).to_be_visible()
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Rule sets")).to_have_count(0)
     check_page(page, "member-refused")
+
+
+def ask_for_a_waiver(stack, member_id: str, kind: str, reason: str, document: bytes | None = None) -> str:
+    """The member's request over the API, with a document uploaded through the presigned POST."""
+    member = stack.member_token(member_id)
+    upload_id = None
+    if document is not None:
+        upload = stack.request("POST", "/me/uploads", token=member,
+                               json={"content_type": "application/pdf", "size_bytes": len(document)})
+        assert upload.status_code == 201, upload.text
+        posted = requests.post(upload.json()["url"], data=upload.json()["fields"],
+                               files={"file": ("orders.pdf", document, "application/pdf")}, timeout=10)
+        assert posted.status_code in (200, 201, 204), posted.text
+        upload_id = upload.json()["upload_id"]
+    asked = stack.request("POST", "/me/waiver-requests", token=member, json={
+        "type": kind, "renewal_year": YEAR, "reason": reason, "document_upload_id": upload_id})
+    assert asked.status_code == 201, asked.text
+    return asked.json()["request_id"]
+
+
+def test_staff_decide_members_waiver_requests_and_the_member_reads_the_answer(stack, page: Page, browser) -> None:
+    put_member(stack, "M-4010", "Hana", "Sato", "CAM")
+    put_member(stack, "M-4011", "Ben", "Adler", "CAM")
+    ask_for_a_waiver(stack, "M-4010", "military_deployment", "Deployed with my unit until August.", b"%PDF-1.7\norders\n")
+    ask_for_a_waiver(stack, "M-4011", "emeritus", "Retiring this spring.")
+    staff_sign_in(page, stack)
+    nav(page, "Waivers")
+    hana = page.get_by_role("article", name=re.compile(rf"^Hana Sato \(M-4010\): Military deployment, {YEAR}"))
+    ben = page.get_by_role("article", name=re.compile(rf"^Ben Adler \(M-4011\): Emeritus, {YEAR}"))
+    expect(hana).to_contain_text("Deployed with my unit until August.")
+    expect(ben).to_contain_text("No document was attached.")
+    document = hana.get_by_role("link", name=re.compile("^Open the document of Hana Sato's request"))
+    fetched = requests.get(document.get_attribute("href"), timeout=10)  # the link staff open works
+    assert fetched.status_code == 200 and fetched.content.startswith(b"%PDF")
+    check_page(page, "staff-waiver-requests")
+
+    # A rejection needs a note: the server's word appears beside it, and the keyboard lands there.
+    ben.get_by_role("button", name="Reject Ben Adler's request").click()
+    note = ben.get_by_label("Note to the member")
+    expect(ben.locator(".field-message")).to_contain_text("A rejection needs a note")
+    expect(note).to_be_focused()
+    check_page(page, "staff-waiver-request-error")
+    note.fill("Emeritus status needs 25 years in the industry or retirement: send your employment history.")
+    ben.get_by_role("button", name="Reject Ben Adler's request").click()
+    requests_section = page.get_by_role("region", name="Members' requests")
+    expect(requests_section.get_by_role("status")).to_contain_text(f"Rejected: the emeritus waiver for {YEAR} that Ben Adler (M-4011) asked for.")
+    expect(ben).to_have_count(0)
+
+    hana.get_by_role("button", name="Approve Hana Sato's request").click()
+    expect(requests_section.get_by_role("status")).to_contain_text(
+        f"Approved: Hana Sato (M-4010) has the military deployment waiver for {YEAR}.")
+    expect(page.get_by_text("No requests are waiting.")).to_be_visible()
+    assert stack.request("GET", f"/me/renewals/{YEAR}", token=stack.member_token("M-4010")).json()["status"] == "waived"
+
+    # The member whose request was rejected reads why on the Waivers page.
+    other = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        own = other.new_page()
+        sign_in(own, stack.url, sub="user-M-4011", groups="member", member_id="M-4011", start="/waivers")
+        request = own.locator(".form-list > li").first
+        expect(request).to_contain_text("Rejected")
+        expect(request).to_contain_text("send your employment history")
+    finally:
+        other.close()
+
+
+def test_staff_revoke_a_waiver_from_the_members_record(stack, page: Page) -> None:
+    put_member(stack, "M-4012", "Iris", "Novak", "CAM")
+    granted = stack.request("POST", "/admin/members/M-4012/waivers", token=stack.staff_token(), json={
+        "type": "military_deployment", "renewal_year": YEAR, "note": "Orders seen."})
+    assert granted.status_code == 201, granted.text
+    staff_sign_in(page, stack, start="/staff/members/M-4012")
+    year = page.get_by_role("article", name=str(YEAR), exact=True)
+    expect(year).to_contain_text("Waived")
+    page.get_by_role("button", name=f"Revoke… the military deployment waiver for {YEAR}").click()
+    reason = page.get_by_label("Why it is revoked")
+    expect(reason).to_be_focused()
+    reason.fill("Orders cancelled: not deployed after all.")
+    page.get_by_role("button", name=f"Revoke the military deployment waiver for {YEAR}").click()
+    expect(page.get_by_role("status")).to_have_text(f"The military deployment waiver for {YEAR} is revoked.")
+    expect(page.get_by_role("region", name="Credentials", exact=True)).to_contain_text("None.")
+    # The year and the history follow at once, without a reload.
+    expect(year).not_to_contain_text("Waived")
+    history = page.get_by_role("region", name="History", exact=True)
+    expect(history.get_by_role("listitem").filter(has_text="Waiver revoked")).to_contain_text(
+        "note: Orders cancelled: not deployed after all.")
+    expect(history.get_by_role("listitem").filter(has_text="Waiver granted")).to_contain_text(
+        f"type military deployment, renewal year {YEAR}")
+    check_page(page, "staff-waiver-revoked")
+    renewal = stack.request("GET", f"/me/renewals/{YEAR}", token=stack.member_token("M-4012")).json()
+    assert renewal["status"] != "waived"
