@@ -38,7 +38,8 @@ export function Layout({ children }: { children: ComponentChildren }) {
           <div class="account">
             {session ? (
               <>
-                <span class="who">{session.memberId ?? session.affiliate ?? session.sub}</span>
+                {/* Who is signed in, in the words they know: a member id, the office, the e-mail; Cognito's sub is a UUID. */}
+                <span class="who">{session.memberId ?? session.affiliate ?? session.email ?? session.sub}</span>
                 <button type="button" class="outline secondary small" onClick={() => void auth.signOut()}>
                   Sign out
                 </button>
