@@ -157,7 +157,7 @@ def test_staff_approve_one_activity_and_reject_another_in_the_review_queue(stack
     put_member(stack, "M-4005", "Omar", "Haddad", "CAM")
     submission_id = submitted_for_review(stack, "M-4005")
     staff_sign_in(page, stack, start="/staff/review")
-    card = page.get_by_role("article", name=re.compile(rf"^M-4005 · {YEAR}"))
+    card = page.get_by_role("article", name=re.compile(rf"^Omar Haddad \(M-4005\) · {YEAR}"))
     expect(card).to_contain_text("Expo sessions")
     check_page(page, "staff-review")
     card.get_by_role("checkbox", name="Reject Leasing law online").check()

@@ -73,9 +73,10 @@ export function Layout({ children }: { children: ComponentChildren }) {
         {children}
       </main>
       <footer class="container site-footer">
-        <small>
-          Questions about your renewal or credentials? Contact your affiliate office.
-        </small>
+        {/* Said to credential holders (and visitors); staff and offices are the ones asked. */}
+        {(!session || groups.includes("member") || groups.length === 0) && (
+          <small>Questions about your renewal or credentials? Contact your affiliate office.</small>
+        )}
       </footer>
     </>
   );

@@ -165,7 +165,7 @@ function YearSummary({ renewal: r }: { renewal: Schemas["Renewal"] }) {
           <dt>Invoice</dt>
           <dd class="mono">{r.invoice_id ?? "not issued"}</dd>
           <dt>Paid</dt>
-          <dd>{r.paid ? "Yes" : "No"}</dd>
+          <dd>{r.paid ? "Yes" : r.status === "waived" || r.status === "not_required" ? "Nothing owed" : "No"}</dd>
           <dt>Amount due</dt>
           <dd>{money(r.amount_due_cents)}</dd>
           <dt>Credentials</dt>

@@ -55,7 +55,8 @@ function RecordPayment({ onRecorded }: { onRecorded: () => void }) {
         body: { method: form.method as Schemas["OfflinePayment"]["method"], reference: form.reference.trim(), amount_cents: cents, received_on: form.received_on },
       }));
       setRecorded(invoice);
-      setForm({ ...form, reference: "", amount: "" });
+      // The next check is for another invoice: the confirmation above names this one.
+      setForm({ ...form, invoice_id: "", reference: "", amount: "" });
       onRecorded();
     });
   };

@@ -9,6 +9,7 @@ import { when, seasonYear } from "../../ui/format";
 import { ErrorSummary, fieldId, Saved, SubmitButton, TextArea, TextField } from "../../ui/forms";
 import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
 import { MemberSearch } from "../../ui/member-search";
+import { useMemberName } from "../../ui/member-name";
 import { Empty, Failed, Show } from "../../ui/states";
 import { waiverChoices, waiverTypes, word } from "../../ui/words";
 
@@ -104,9 +105,7 @@ function RequestDecision({ request: r, onDecided }: { request: Schemas["WaiverRe
   const { api } = useApp();
   const [note, setNote] = useState("");
   const submit = useSubmit();
-  // Staff decide about a person, not an id: the request names the member only by id.
-  const member = useLoad(() => must(api.GET("/admin/members/{member_id}", { params: { path: { member_id: r.member_id } } })), [r.member_id]);
-  const name = member.data ? `${member.data.first_name} ${member.data.last_name}` : r.member_id;
+  const name = useMemberName(r.member_id);
   const what = `${word(waiverTypes, r.type).toLowerCase()} waiver for ${r.renewal_year}`;
   const send = (decision: "approve" | "reject") =>
     void submit.run(async () => {
