@@ -4,14 +4,16 @@
 import { useEffect, useState } from "preact/hooks";
 import { useApp } from "../../app-context";
 import { ApiError, must, type Api, type Schemas } from "../../api/client";
-import { day, money, when } from "../../ui/format";
+import { day, money, plural, when } from "../../ui/format";
 import { fieldId, Saved, TextArea } from "../../ui/forms";
 import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
+import { ActivityTable } from "../../ui/activities";
 import { CecBar } from "../../ui/renewal";
 import { Badge, Empty, Failed, Show } from "../../ui/states";
 import { auditAction, credentialStatus, renewalStatus, waiverTypes, word } from "../../ui/words";
 import { usPhone } from "../member/contact";
 import { MemberAccount } from "./member-account";
+import { MemberInvoices } from "./member-invoices";
 
 async function renewalsOf(api: Api, memberId: string, today: string): Promise<Schemas["Renewal"][]> {
   const year = Number(today.slice(0, 4));
@@ -35,12 +37,14 @@ export function MemberRecord({ memberId }: { memberId: string }) {
   const renewals = useLoad(async () => renewalsOf(api, memberId, await today()), [memberId]);
   const history = useLoad(() => must(api.GET("/admin/members/{member_id}/history", { params: { path: { member_id: memberId } } })), [memberId]);
   const [revoked, setRevoked] = useState<string>();
+  const [round, setRound] = useState(0);
   // A revocation changes the year (owed again) and the history, not only the list of waivers.
   const onRevoked = (sentence: string) => {
     setRevoked(sentence);
     member.reload();
     renewals.reload();
     history.reload();
+    setRound((n) => n + 1);
   };
   return (
     <>
@@ -101,10 +105,11 @@ export function MemberRecord({ memberId }: { memberId: string }) {
         <h2 id="years-title">Renewals</h2>
         <Show load={renewals} what="Loading renewals">
           {(list) => list.length === 0 ? <Empty>No renewal year has a rule set yet.</Empty> : (
-            <>{list.map((r) => <YearSummary key={r.renewal_year} renewal={r} />)}</>
+            <>{list.map((r) => <YearSummary key={r.renewal_year} memberId={memberId} renewal={r} />)}</>
           )}
         </Show>
       </section>
+      <MemberInvoices memberId={memberId} round={round} />
       <section class="card" aria-labelledby="history-title">
         <h2 id="history-title">History</h2>
         <Show load={history} what="Loading the history">
@@ -151,7 +156,7 @@ function short(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 
-function YearSummary({ renewal: r }: { renewal: Schemas["Renewal"] }) {
+function YearSummary({ memberId, renewal: r }: { memberId: string; renewal: Schemas["Renewal"] }) {
   return (
     <article class="card" aria-labelledby={`year-${r.renewal_year}`}>
       <div class="card-header">
@@ -173,10 +178,29 @@ function YearSummary({ renewal: r }: { renewal: Schemas["Renewal"] }) {
         </dl>
         <CecBar cec={r.cec} />
       </div>
-      {r.invoice_id && !r.paid && r.amount_due_cents > 0 && (
-        <p><a href={`/staff/payments?invoice=${encodeURIComponent(r.invoice_id)}`}>Record a mail or fax payment for {r.invoice_id}</a></p>
-      )}
+      <YearActivities memberId={memberId} year={r.renewal_year} />
     </article>
+  );
+}
+
+/** The year's CEC activity as the member's own transcript shows it: every activity in the earning window, with its status. */
+function YearActivities({ memberId, year }: { memberId: string; year: number }) {
+  const { api } = useApp();
+  const transcript = useLoad(() => must(api.GET("/admin/members/{member_id}/cec-transcript", {
+    params: { path: { member_id: memberId }, query: { renewal_year: year } },
+  })), [memberId, year]);
+  return (
+    <Show load={transcript} what={`Loading ${year}'s CEC activity`}>
+      {(t) => (
+        <details>
+          <summary>
+            CEC activity for {year}: {plural(t.activities.length, "activity", "activities")}, earned {day(t.window.start, "short")} to {day(t.window.end, "short")}
+          </summary>
+          {t.activities.length === 0 ? <Empty>No activity reported for this year.</Empty>
+            : <ActivityTable activities={t.activities} caption={`CEC activity of ${year}`} />}
+        </details>
+      )}
+    </Show>
   );
 }
 
