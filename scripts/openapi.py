@@ -27,7 +27,7 @@ def merge():
     merge = OpenAPIMerge(
         title=TITLE,
         version=VERSION,
-        description="The HTTP contract of the annual credential renewal backend (see shared/API.md).",
+        description="The HTTP contract of the annual credential renewal backend. The rules behind it: docs/domain.md.",
         servers=[Server(url="/")],
         security_schemes={"CognitoJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         security=[{"CognitoJwt": []}],

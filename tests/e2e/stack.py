@@ -88,7 +88,7 @@ class Client:
         headers = dict(kwargs.pop("headers", {}) or {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        return requests.request(method, f"{self.url}{path}", headers=headers, timeout=10, **kwargs)
+        return requests.request(method, f"{self.url}{path}", headers=headers, timeout=30, **kwargs)
 
     def token(self, sub: str, groups: list[str], member_id: str | None = None, affiliate: str | None = None) -> str:
         body: dict[str, Any] = {"sub": sub, "groups": groups}
@@ -124,3 +124,16 @@ def season_rule_set(year: int, **renewing: tuple[float, float, int]) -> dict[str
         "first_year_cec_waived": True,
         "credentials": credentials,
     }
+
+
+def run_deadlines(client: Client, staff: str, timeout: float = 30.0) -> dict[str, Any]:
+    """Starts today's deadline run (202) and waits for it to finish over the queue."""
+    started = client.request("POST", "/admin/deadline-runs", token=staff, json={})
+    assert started.status_code == 202, started.text
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = client.request("GET", f"/admin/deadline-runs/{started.json()['run_id']}", token=staff).json()
+        if run["status"] != "running":
+            return run
+        time.sleep(0.2)
+    raise AssertionError(f"deadline run still running: {run}")
