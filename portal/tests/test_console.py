@@ -316,11 +316,11 @@ def test_an_affiliate_downloads_its_members_in_grace(stack, page: Page) -> None:
         office_sign_in(page, stack)
         nav(page, "Our members' renewals")
         table = page.get_by_role("region", name=f"Renewals of {YEAR}")
-        expect(table.get_by_role("row", name=re.compile("Vera Grant"))).to_contain_text("Grace")
+        expect(table.get_by_role("row", name=re.compile("Vera Grant"))).to_contain_text("In grace period")
         expect(table.get_by_role("row", name=re.compile("Otto Field"))).to_have_count(0)
         check_page(page, "office-renewals")
         with page.expect_download() as download:
-            page.get_by_role("button", name="Download CSV (grace)").click()
+            page.get_by_role("button", name="Download CSV (in grace period)").click()
         rows = list(csv.DictReader(open(download.value.path(), encoding="utf-8")))
         assert "M-4015" in {r["member_id"] for r in rows} and "M-4016" not in {r["member_id"] for r in rows}
         assert {r["status"] for r in rows} == {"grace"} and {r["affiliate"] for r in rows} == {"AASC"}
