@@ -46,7 +46,7 @@ export function DeadlineRuns() {
                     <th scope="col">Status</th>
                     <th scope="col" class="amount">Seen</th>
                     <th scope="col" class="amount">Lapsed</th>
-                    <th scope="col" class="amount">Fees added</th>
+                    <th scope="col" class="amount">Fees</th>
                     <th scope="col" class="amount">Notices</th>
                     <th scope="col" class="amount">Failed</th>
                   </tr>
@@ -54,7 +54,7 @@ export function DeadlineRuns() {
                 <tbody>
                   {page.items.map((r: DeadlineRun) => (
                     <tr key={r.run_id}>
-                      <td>{day(r.as_of, "short")}</td>
+                      <td class="nowrap">{day(r.as_of, "short")}</td>
                       <td><RunBadge status={r.status} /></td>
                       <td class="amount">{r.renewals_seen}</td>
                       <td class="amount">{r.lapsed}</td>
