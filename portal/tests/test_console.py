@@ -207,6 +207,7 @@ def test_staff_record_a_check_with_the_servers_word_beside_the_amount(stack, pag
     expect(paid.locator(".badge")).to_have_text("Paid")
     expect(paid.get_by_role("row", name=re.compile("chk 1042"))).to_contain_text("$175.00")
     expect(paid.get_by_role("row", name=re.compile("chk 1042"))).to_contain_text("Check")
+    check_page(page, "staff-member-invoices")
 
 
 def test_staff_grant_a_military_waiver_found_by_name(stack, page: Page) -> None:
