@@ -135,7 +135,8 @@ class OneTableCallAtATime:
         self.lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+        # The table's stream too: a pipe reading it never sees a transaction half done.
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith(("DynamoDB_", "DynamoDBStreams_")):
             return self.app(environ, start_response)
         with self.lock:
             return list(self.app(environ, start_response))

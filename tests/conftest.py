@@ -22,6 +22,12 @@ os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "credential-renewal")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 os.environ.setdefault("PAGE_TOKEN_KEY", "test-page-token-key")
 
+# The local stack and the benchmarks run moto with transactions that back up the
+# items they touch rather than whole tables; the tests run the same moto.
+from local import moto_transactions  # noqa: E402
+
+moto_transactions.install()
+
 
 def pytest_configure(config) -> None:
     # Most invocations publish no business metric (a GET, a duplicate message);
