@@ -22,6 +22,7 @@ ALIASES = {"NALP": CredentialCode.CALP}
 def normalize_code(value: object) -> object:
     """Upper-cases a code and maps historic aliases; leaves non-strings to pydantic."""
     if isinstance(value, str):
-        code = value.strip().upper()
-        return ALIASES.get(code, code)
+        code = ALIASES.get(value.strip().upper(), value.strip().upper())
+        # The member of the enum when there is one (request bodies are read strictly).
+        return CredentialCode(code) if code in CredentialCode._value2member_map_ else code
     return value

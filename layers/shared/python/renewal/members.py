@@ -23,7 +23,7 @@ from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.credentials import CredentialCode, normalize_code
 from renewal.errors import Conflict, NotFound, ValidationFailed
-from renewal.model import Model
+from renewal.model import Date, Model
 
 ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
 OpaqueId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
@@ -135,7 +135,7 @@ class CredentialIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     code: Annotated[CredentialCode, BeforeValidator(normalize_code)]
-    earned_on: dt.date
+    earned_on: Date
     status: Any = Field(default=None, exclude=True, description="Derived; ignored if sent.")
     renewed_through: Any = Field(default=None, exclude=True, description="Derived; ignored if sent.")
 
