@@ -144,6 +144,10 @@ class Router:
     def path_exists(self, path: str) -> bool:
         return any(pattern.fullmatch(path) for _, pattern, *_ in self._routes)
 
+    def methods_for(self, path: str) -> list[str]:
+        """The methods routed on a path (the Allow header of a 405)."""
+        return sorted({method for _, pattern, method, *_ in self._routes if pattern.fullmatch(path)})
+
 
 def _compile(path: str) -> tuple[re.Pattern[str], tuple[int, int]]:
     parts, literals = [], 0

@@ -12,7 +12,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import deadlines
-from renewal.api import create_app, handle, principal
+from renewal.api import create_app, errors, handle, principal
 
 logger = Logger()
 app = create_app()

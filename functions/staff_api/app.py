@@ -14,7 +14,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import audit, directory, members, paging, payments, renewals, reports, rules, waivers
-from renewal.api import create_app, csv_response, handle, principal, wants_csv
+from renewal.api import create_app, errors, csv_response, handle, principal, wants_csv
 
 logger = Logger()
 app = create_app()
@@ -23,7 +23,7 @@ RenewalYear = Annotated[int, Path(ge=2000, le=2100, description="Renewal year, e
 MemberId = Annotated[str, Path(pattern=members.ID_PATTERN, description="Opaque member id")]
 
 
-@app.put("/admin/rule-sets/<renewal_year>", summary="Create or replace a year's rule set")
+@app.put("/admin/rule-sets/<renewal_year>", responses=errors(409), summary="Create or replace a year's rule set")
 def put_rule_set(renewal_year: RenewalYear, rule_set: Annotated[rules.RuleSetIn, Body()]) -> rules.RuleSet:
     return rules.put_rule_set(principal(app), renewal_year, rule_set)
 
@@ -33,7 +33,8 @@ def get_rule_set(renewal_year: RenewalYear) -> rules.RuleSet:
     return rules.get_rule_set(principal(app), renewal_year)
 
 
-@app.put("/admin/members/<member_id>", summary="Create (201) or replace (200) a member")
+@app.put("/admin/members/<member_id>", summary="Create (201) or replace (200) a member",
+         responses={**errors(409), 201: {"description": "Created", "content": {"application/json": {"model": members.Member}}}})
 def put_member(member_id: MemberId, member: Annotated[members.MemberIn, Body()]) -> tuple[members.Member, int]:
     stored, created = members.upsert_member(principal(app), member_id, member)
     return stored, 201 if created else 200
@@ -59,7 +60,7 @@ def get_member_renewal(member_id: MemberId, renewal_year: RenewalYear) -> renewa
     return renewals.get_member_renewal(principal(app), member_id, renewal_year)
 
 
-@app.post("/admin/invoices/<invoice_id>/payments", summary="Record a mail or fax payment (check, money order, card by phone)")
+@app.post("/admin/invoices/<invoice_id>/payments", responses=errors(409), summary="Record a mail or fax payment (check, money order, card by phone)")
 def record_offline_payment(
     invoice_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,100}$")],
     payment: Annotated[payments.OfflinePayment, Body()],
@@ -69,8 +70,7 @@ def record_offline_payment(
 
 @app.post("/admin/invoices/<invoice_id>/reinstatement-waiver",
           summary="Waive the reinstatement fee of an open invoice (the line is kept, voided; audited)",
-          responses={404: {"description": "No such invoice"},
-                     409: {"description": "The invoice is not open, or owes no reinstatement fee"}})
+          responses=errors(409))
 def waive_reinstatement_fee(
     invoice_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,100}$")],
     waiver: Annotated[payments.FeeWaiver, Body()],
@@ -87,12 +87,12 @@ def list_payments(
     return payments.list_payments(principal(app), needs_attention, limit, next_token)
 
 
-@app.post("/admin/members/<member_id>/waivers", summary="Grant a military-deployment or emeritus waiver")
+@app.post("/admin/members/<member_id>/waivers", responses=errors(409, success=201), summary="Grant a military-deployment or emeritus waiver")
 def grant_waiver(member_id: MemberId, waiver: Annotated[waivers.WaiverIn, Body()]) -> tuple[waivers.Waiver, int]:
     return waivers.grant(principal(app), member_id, waiver), 201
 
 
-@app.delete("/admin/members/<member_id>/waivers/<waiver_id>", summary="Revoke a waiver (until that year's invoice is paid)")
+@app.delete("/admin/members/<member_id>/waivers/<waiver_id>", responses=errors(409), summary="Revoke a waiver (until that year's invoice is paid)")
 def revoke_waiver(member_id: MemberId, waiver_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,120}$")],
                   revocation: Annotated[waivers.Revocation | None, Body()] = None) -> waivers.Waiver:
     return waivers.revoke(principal(app), member_id, waiver_id, revocation or waivers.Revocation())
@@ -107,7 +107,7 @@ def waiver_requests(
     return waivers.list_requests(principal(app), status, limit, next_token)
 
 
-@app.post("/admin/waiver-requests/<request_id>/decision", summary="Approve (grants the waiver) or reject a request")
+@app.post("/admin/waiver-requests/<request_id>/decision", responses=errors(409), summary="Approve (grants the waiver) or reject a request")
 def decide_waiver_request(request_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,120}$")],
                           decision: Annotated[waivers.RequestDecision, Body()]) -> waivers.WaiverRequest:
     return waivers.decide_request(principal(app), request_id, decision)
@@ -115,7 +115,8 @@ def decide_waiver_request(request_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-
 
 @app.get("/admin/renewals", summary="Renewals of a year, by status; every row as CSV with Accept: text/csv",
          responses={200: {"description": "A page of renewals, or every row as CSV",
-                          "content": {"application/json": {"model": reports.RenewalReport}, "text/csv": {}}}})
+                          "content": {"application/json": {"model": reports.RenewalReport}, "text/csv": {}}},
+                    **errors(404, 413, success=None)})
 def renewal_report(
     renewal_year: Annotated[int, Query(ge=2000, le=2100)],
     status: Annotated[str | None, Query(pattern="^(open|grace|lapsed|renewed|waived|not_required)$")] = None,
@@ -129,7 +130,7 @@ def renewal_report(
     return reports.renewals_page(principal(app), renewal_year, status, limit, next_token)
 
 
-@app.get("/admin/summary", summary="Counts by status, dues invoiced / collected / outstanding, CEC completion rate")
+@app.get("/admin/summary", responses=errors(404), summary="Counts by status, dues invoiced / collected / outstanding, CEC completion rate")
 def renewal_summary(renewal_year: Annotated[int, Query(ge=2000, le=2100)]) -> reports.Summary:
     return reports.summary(principal(app), renewal_year)
 
