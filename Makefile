@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 3000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup portal chromium run test unit integration e2e browser screenshots lint validate bench openapi events deploy clean
+.PHONY: setup portal chromium run test fuzz unit integration e2e browser screenshots lint validate bench openapi events deploy clean
 
 setup: $(VENV)/.installed
 
@@ -41,6 +41,10 @@ run: setup portal
 
 test: setup lint portal chromium
 	$(PY) -m pytest -q -n 2 --dist loadgroup tests portal/tests
+
+# Contract fuzzing, the long run: schemathesis with every check, as every role, on a stack of its own.
+fuzz: setup
+	$(PY) -m scripts.fuzz --max-examples $${MAX_EXAMPLES:-10} --parallel
 
 unit: setup
 	$(PY) -m pytest -q tests/unit
