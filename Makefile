@@ -63,8 +63,18 @@ screenshots: setup portal chromium
 	PORTAL_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q portal/tests
 
 # cfn-lint understands SAM through aws-sam-translator; it is what `sam validate --lint` runs.
-lint: setup
+# checkov scans the template for insecure settings; every check it skips names its
+# reason in template.yaml (`# checkov:skip=ID: why`).
+lint: setup $(VENV)-checkov/bin/checkov
 	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)-checkov/bin/checkov --file template.yaml --framework cloudformation --compact --quiet \
+	  --skip-download
+
+# checkov pins an older boto3 than the application's, so it too has a venv of its own.
+$(VENV)-checkov/bin/checkov: requirements-scan.txt
+	@python=$$(scripts/find-python) || exit 1; [ -x $(VENV)-checkov/bin/python ] || $$python -m venv $(VENV)-checkov
+	$(VENV)-checkov/bin/pip install --quiet -r requirements-scan.txt
+	@touch $@
 
 # `sam` pins older boto3/pydantic, so it lives in its own venv and never in .venv.
 $(VENV)-sam/bin/sam:
@@ -90,4 +100,4 @@ deploy: $(VENV)-sam/bin/sam setup portal
 	$(PY) -m scripts.deploy_portal --stack-name credential-renewal-$$([ "$${ENV:-default}" = prod ] && echo prod || echo dev)
 
 clean:
-	rm -rf $(VENV) $(VENV)-sam .aws-sam .pytest_cache portal/node_modules portal/dist portal/test-results
+	rm -rf $(VENV) $(VENV)-sam $(VENV)-checkov .aws-sam .pytest_cache portal/node_modules portal/dist portal/test-results

@@ -123,7 +123,7 @@ def run(members: int | None = None) -> dict[str, Any]:
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         queue_url = sqs.create_queue(QueueName="InvoiceJobQueue", Attributes={
             "VisibilityTimeout": "180",
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"})})["QueueUrl"]
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"})})["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         os.environ["INVOICE_JOB_QUEUE_URL"] = queue_url
         boto3.client("ses").verify_email_identity(EmailAddress=os.environ.get("SENDER_EMAIL", "renewals@example.org"))

@@ -73,7 +73,15 @@ QUEUE_BODIES: dict[str, dict[str, Any]] = {
         "members": {"kind": "members", "run_id": EXAMPLE_IDS["run_id"], "renewal_year": 2027,
                     "batch_id": "07-00000", "member_ids": ["M-1001", "M-1007", "M-1012"]},
     },
+    "InvoiceJobDLQ": {
+        "members": {"kind": "members", "run_id": EXAMPLE_IDS["run_id"], "renewal_year": 2027,
+                    "batch_id": "07-00000", "member_ids": ["M-1001", "M-1007", "M-1012"]},
+    },
+    "ScheduledRunDLQ": {"annual-invoice-run": {"job": "annual_invoice_run", "scheduled_time": "2026-10-01T08:00:00Z"}},
+    "CecSubmissionDLQ": {"submission": {"member_id": "M-1001", "submission_id": "S-M-1001-0001"}},
 }
+# When the sample schedules fired (EventBridge Scheduler fills <aws.scheduler.scheduled-time> in).
+SCHEDULED_TIME = "2026-10-01T08:00:00Z"
 
 # Who calls each part of the API (the claims of a Cognito ID token, as API Gateway passes them on).
 CALLERS: list[tuple[str, dict[str, str]]] = [
@@ -197,6 +205,7 @@ def main() -> None:
         for schedule in function.schedules:
             given = schedule.get("input")
             if given is not None:
+                given = given.replace("<aws.scheduler.scheduled-time>", SCHEDULED_TIME) if isinstance(given, str) else given
                 event = json.loads(given) if isinstance(given, str) else given
             else:
                 event = {**scheduled_skeleton, "source": "aws.scheduler", "detail-type": "Scheduled Event"}

@@ -67,9 +67,14 @@ class LocalHelpers:
     def __init__(self, authority: Authority, invoker: Invoker, outbox: Outbox, domain_clock: DomainClock,
                  resolve: Callable[[Any], Any] = lambda value: value, on_change: Callable[[], None] = lambda: None,
                  stripe: Callable[[Request], Response] | None = None,
-                 cognito: Callable[[Request], Response] | None = None):
+                 cognito: Callable[[Request], Response] | None = None,
+                 dead_letter: Callable[[Any, Any, str], str] | None = None,
+                 alarms: Callable[[], list[dict[str, Any]]] | None = None):
         self.authority, self.invoker, self.outbox, self.domain_clock = authority, invoker, outbox, domain_clock
         self.resolve, self.on_change = resolve, on_change
+        # Sends a failed asynchronous event to a function's dead-letter queue (queue, event, error) -> queue name.
+        self.dead_letter = dead_letter
+        self.alarms = alarms
         self.stripe = stripe  # local.stripe.LocalStripe: /_local/stripe/* when no real STRIPE_API_KEY is set
         self.cognito = cognito  # local.oidc.CognitoEmulation: the user pool's sign-in endpoints
         self.routes = Map([
@@ -77,6 +82,8 @@ class LocalHelpers:
             Rule("/_local/clock", methods=["GET", "PUT", "DELETE"], endpoint=self.clock),
             Rule("/_local/schedules/<name>", methods=["POST"], endpoint=self.schedule),
             Rule("/_local/outbox", methods=["GET"], endpoint=self.outbox_items),
+            Rule("/_local/alarms", methods=["GET"], endpoint=self.alarm_states),
+            Rule("/_local/invoke/<function_id>", methods=["POST"], endpoint=self.invoke),
         ])
 
     def __call__(self, request: Request) -> Response:
@@ -123,14 +130,50 @@ class LocalHelpers:
         if found is None:
             return error_response(404, "not_found", f"No schedule named {name} in template.yaml.")
         function, schedule = found
+        from renewal import clock
+
+        # The firing time on the domain's date, so a schedule fired "on 1 October" says so.
+        real = dt.datetime.now(dt.UTC)
+        fired_at = dt.datetime.combine(clock.today(), real.time(), tzinfo=dt.UTC)
+        event = schedules.scheduled_event(schedule, self.resolve, fired_at)
+        # The scheduler invokes asynchronously: Lambda retries a failed invocation,
+        # then hands the event to the function's dead-letter queue, if it has one.
+        attempts = 1 + function.async_retries
+        for _ in range(attempts):
+            try:
+                result = self.invoker.invoke(function.logical_id, event)
+            except Exception as error:
+                print(f"local: schedule {name} -> {function.logical_id} raised", file=sys.stderr)
+                traceback.print_exc(file=sys.stderr)
+                failure = f"{type(error).__name__}: {error}"
+                continue
+            return json_response(200, {"schedule": schedule["name"], "function": function.logical_id,
+                                       "result": _jsonable(result)})
+        queue = None
+        if function.dead_letter_queue is not None and self.dead_letter is not None:
+            queue = self.dead_letter(function.dead_letter_queue, event, failure)
+        return error_response(500, "internal_error", f"{function.logical_id} failed {attempts} times; see the stack's log.",
+                              [{"attempts": attempts, "dead_letter_queue": queue, "event": event}])
+
+    # ------------------------------------------------------------------ invoke
+    def invoke(self, request: Request, function_id: str) -> Response:
+        """A direct invocation (`aws lambda invoke`): the body is the event."""
+        if function_id not in self.invoker.functions:
+            return error_response(404, "not_found", f"No function {function_id} in template.yaml.")
         try:
-            result = self.invoker.invoke(function.logical_id, schedules.scheduled_event(schedule, self.resolve))
+            event = json.loads(request.get_data(cache=True) or b"{}")
+        except ValueError:
+            return error_response(400, "malformed_json", "The request body is not valid JSON.")
+        try:
+            result = self.invoker.invoke(function_id, event)
         except Exception:
-            print(f"local: schedule {name} -> {function.logical_id} raised", file=sys.stderr)
             traceback.print_exc(file=sys.stderr)
-            return error_response(500, "internal_error", f"{function.logical_id} failed; see the stack's log.")
-        return json_response(200, {"schedule": schedule["name"], "function": function.logical_id,
-                                   "result": _jsonable(result)})
+            return error_response(500, "internal_error", f"{function_id} failed; see the stack's log.")
+        return json_response(200, {"function": function_id, "result": _jsonable(result)})
+
+    # ------------------------------------------------------------------ alarms
+    def alarm_states(self, request: Request) -> Response:
+        return json_response(200, {"alarms": self.alarms() if self.alarms else []})
 
     # ------------------------------------------------------------------ outbox
     def outbox_items(self, request: Request) -> Response:

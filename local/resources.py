@@ -134,12 +134,37 @@ class LocalNames:
         if key == "Fn::Join":
             separator, parts = arg
             return separator.join(str(self._scalar(p)) for p in self.resolve(parts))
+        if key == "Fn::If":
+            condition, when_true, when_false = arg
+            chosen = self.resolve(when_true if self.condition(condition) else when_false)
+            return "" if chosen == {"Ref": "AWS::NoValue"} or chosen is None else chosen
+        if key in ("Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or", "Condition"):
+            return self._truth(value)
         if key == "Fn::Split":
             separator, text = arg
             return str(self._scalar(self.resolve(text))).split(separator)
         if key.startswith("Fn::"):
-            return ""  # conditions and other intrinsics: not needed locally
+            return ""  # other intrinsics: not needed locally
         return {key: self.resolve(arg)}
+
+    def condition(self, name: str) -> bool:
+        """A template condition, evaluated with the local parameter values."""
+        return self._truth((template.load().get("Conditions") or {})[name])
+
+    def _truth(self, value: Any) -> bool:
+        (key, arg), = value.items()
+        if key == "Condition":
+            return self.condition(arg)
+        if key == "Fn::Equals":
+            left, right = (self._scalar(self.resolve(v)) for v in arg)
+            return str(left) == str(right)
+        if key == "Fn::Not":
+            return not self._truth(arg[0])
+        if key == "Fn::And":
+            return all(self._truth(v) for v in arg)
+        if key == "Fn::Or":
+            return any(self._truth(v) for v in arg)
+        raise ValueError(f"not a condition: {value!r}")
 
     def _sub_var(self, name: str, extra: dict[str, Any]) -> str:
         if name in extra:

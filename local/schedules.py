@@ -27,12 +27,20 @@ def find(functions: Mapping[str, template.Function], name: str,
     return None
 
 
-def scheduled_event(schedule: Mapping[str, Any], resolve: Any = lambda value: value) -> Any:
+def scheduled_event(schedule: Mapping[str, Any], resolve: Any = lambda value: value,
+                    fired_at: dt.datetime | None = None) -> Any:
     """What the target receives: the schedule's Input (a JSON string in the
-    template) when it has one, else a scheduled-event envelope."""
+    template, with the scheduler's context attributes filled in) when it has one,
+    else a scheduled-event envelope."""
     given = schedule.get("input")
     if given is not None:
         given = resolve(given)
+        if isinstance(given, str):
+            fired = (fired_at or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            context = {"scheduled-time": fired, "execution-id": str(uuid.uuid4()), "attempt-number": "1",
+                       "schedule-arn": f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/default/{schedule['name']}"}
+            for name, value in context.items():
+                given = given.replace(f"<aws.scheduler.{name}>", value)
         return json.loads(given) if isinstance(given, str) else given
     return {
         "version": "0",

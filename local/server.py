@@ -12,6 +12,7 @@ a client reads the environment when it is made, not when boto3 is imported.)
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import signal
@@ -23,7 +24,7 @@ from typing import Any
 import boto3
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from local import auth, oidc, outbox, resources, s3_policy, seed, sqs, state, template
+from local import alarms, auth, oidc, outbox, resources, s3_policy, seed, sqs, state, template
 from local import stripe as local_stripe
 from local.cors import Cors
 from local.gateway import Gateway
@@ -110,8 +111,8 @@ class LocalStack:
         functions = template.functions()
         os.environ.update(self.names.function_environment(functions))
         os.environ["PAGE_TOKEN_KEY"] = auth.load_or_create_page_token_key(self.state_dir)
-        # Links printed into documents (certificates) point at this stack unless PUBLIC_API_URL says otherwise.
-        os.environ["PUBLIC_API_URL"] = os.environ.get("PUBLIC_API_URL") or f"http://127.0.0.1:{self.port}"
+        # Links printed into documents (certificates) point at this stack unless PUBLIC_BASE_URL says otherwise.
+        os.environ["PUBLIC_BASE_URL"] = os.environ.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{self.port}"
         # Without STRIPE_API_KEY the SDK talks to local.stripe; the stack's own origins may be Checkout's return URLs.
         os.environ.update(local_stripe.environment(self.port, os.environ))
         # The portal is served here too: links the API writes (a certificate's verify URL) point at it.
@@ -138,10 +139,14 @@ class LocalStack:
 
         self.invoker = Invoker(functions)
         self.invoker.load_all()
+        self.sqs = session.client("sqs")
+        self.alarms = alarms.Alarms(self.names.resolve, self._queue_depth)
+        self.alarms.capture_metrics()
         portal_origins = lambda: [o for o in os.environ.get("PORTAL_ORIGINS", "").split(",") if o]  # noqa: E731
         self.cognito = oidc.CognitoEmulation(self.authority, self.base_url, portal_origins, seed.demo_users)
         helpers = LocalHelpers(self.authority, self.invoker, self.outbox, self.clock, self.names.resolve,
-                               self.snapshots.changed, stripe=self.stripe, cognito=self.cognito)
+                               self.snapshots.changed, stripe=self.stripe, cognito=self.cognito,
+                               dead_letter=self._dead_letter, alarms=self.alarms.states)
         portal = Portal(self.portal_config, connect_to=lambda: [f"http://{host}:{moto_port}"])
         self.gateway = Gateway(self.invoker, self.authority, helpers, self.snapshots.changed,
                                Cors(self.names.cors_configuration()), portal)
@@ -158,6 +163,23 @@ class LocalStack:
         self.pollers = sqs.start_pollers(session.client("sqs"), self.invoker, self.names.queue_url,
                                          self.names.queue_arn, self.snapshots.changed)
         self.snapshots.start()
+
+    def _dead_letter(self, target: Any, event: Any, error: str) -> str:
+        """What Lambda does with an asynchronous event that failed every attempt: the
+        event goes to the dead-letter queue, the error in its message attributes."""
+        logical_id = sqs.queue_logical_id(target)
+        self.sqs.send_message(QueueUrl=self.names.queue_url(logical_id), MessageBody=json.dumps(event),
+                              MessageAttributes={"ErrorMessage": {"DataType": "String", "StringValue": error[:1000]},
+                                                 "ErrorCode": {"DataType": "Number", "StringValue": "200"}})
+        return logical_id
+
+    def _queue_depth(self, queue_name: str) -> int | None:
+        for logical_id, name in self.names.queues.items():
+            if name == queue_name:
+                attributes = self.sqs.get_queue_attributes(QueueUrl=self.names.queue_url(logical_id),
+                                                           AttributeNames=["ApproximateNumberOfMessages"])
+                return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+        return None
 
     def _serve(self, environ: dict[str, Any], respond: Any) -> Any:
         if not self.ready.is_set():

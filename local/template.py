@@ -86,6 +86,9 @@ class Function:
     http_routes: list[dict[str, Any]] = field(default_factory=list)
     sqs_sources: list[dict[str, Any]] = field(default_factory=list)
     schedules: list[dict[str, Any]] = field(default_factory=list)
+    # Asynchronous invocations (schedules): Lambda's retries, then the function's dead-letter queue.
+    async_retries: int = 2
+    dead_letter_queue: Any = None  # the DeadLetterQueue's TargetArn (a !GetAtt of a queue), if any
 
 
 def functions() -> dict[str, Function]:
@@ -101,6 +104,8 @@ def functions() -> dict[str, Function]:
             handler=props["Handler"],
             environment=env,
             timeout=int(props.get("Timeout", glob.get("Timeout", 10))),
+            async_retries=int(((props.get("EventInvokeConfig") or {}).get("MaximumRetryAttempts", 2))),
+            dead_letter_queue=(props.get("DeadLetterQueue") or {}).get("TargetArn"),
         )
         for event_name, event in (props.get("Events") or {}).items():
             event_props = event.get("Properties") or {}

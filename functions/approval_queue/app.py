@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import approval, submissions
+from renewal.telemetry import metrics
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -26,6 +27,7 @@ def record_handler(record: SQSRecord) -> None:
     approval.process(message["member_id"], message["submission_id"])
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if "Records" in event:

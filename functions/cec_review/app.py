@@ -18,6 +18,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from renewal import approval, directory, forms, paging, rosters, submissions
 from renewal.api import create_app, errors, handle, principal
 from renewal.members import ID_PATTERN
+from renewal import telemetry
+from renewal.telemetry import metrics
 
 logger = Logger()
 app = create_app()
@@ -65,9 +67,12 @@ def review_queue(
 @app.post("/review/cec-submissions/<submission_id>/decision", responses=errors(409), summary="Approve or reject a CEC submission")
 def decide_submission(submission_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,120}$")],
                       decision: Annotated[approval.ReviewDecision, Body()]) -> submissions.Submission:
-    return approval.decide(principal(app), submission_id, decision)
+    decided = approval.decide(principal(app), submission_id, decision)
+    telemetry.count(telemetry.SUBMISSIONS_DECIDED)
+    return decided
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return handle(app, event, context)

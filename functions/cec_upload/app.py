@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import forms, paging, submissions, uploads
 from renewal.api import create_app, errors, handle, principal
+from renewal.telemetry import metrics
 
 logger = Logger()
 app = create_app()
@@ -61,6 +62,7 @@ def get_submission(submission_id: RecordId) -> submissions.Submission:
     return submissions.get_own_submission(principal(app), submission_id)
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return handle(app, event, context)

@@ -21,10 +21,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
-from renewal import clock, invoice_runs
+from renewal import invoice_runs
 from renewal.api import create_app, errors, handle, principal
-from renewal.auth import NAAEI, Principal
 from renewal.rules import RenewalYear
+from renewal.telemetry import metrics
 
 logger = Logger()
 app = create_app()
@@ -51,16 +51,7 @@ def record_handler(record: SQSRecord) -> None:
     invoice_runs.process_job(json.loads(record.body), receive_count=int(record.attributes.approximate_receive_count))
 
 
-# The schedule acts as the institute itself.
-SCHEDULER = Principal(sub="annual-invoice-schedule", groups=frozenset({NAAEI}))
-
-
-def scheduled_run(event: dict) -> dict:
-    """The annual schedule (1 October by default) invoices the next renewal year."""
-    year = int(event.get("renewal_year") or clock.today().year + 1)
-    return invoice_runs.begin(year, actor=SCHEDULER).model_dump()
-
-
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if "routeKey" in event:
@@ -68,7 +59,8 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if "Records" in event:
         return process_partial_response(event=event, record_handler=record_handler, processor=processor,
                                         context=context)
-    return scheduled_run(event)
+    # The annual schedule (1 October by default) invoices the next renewal year.
+    return invoice_runs.start_scheduled(event).model_dump()
 
 
 gc.enable()

@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import certificates, checkout, config, invoices, members, paging, renewals, transcripts, waivers
 from renewal.api import create_app, errors, csv_response, handle, pdf_response, principal, public_base_url, wants_csv, wants_json
+from renewal.telemetry import metrics
 
 logger = Logger()
 app = create_app()
@@ -88,6 +89,7 @@ def list_waiver_requests(limit: Annotated[int, Query(ge=1, le=paging.MAX_LIMIT)]
     return waivers.list_own_requests(principal(app), limit, next_token)
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return handle(app, event, context)

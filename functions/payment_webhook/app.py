@@ -16,6 +16,8 @@ from renewal import payments, webhooks
 from renewal.adapters import stripe_gateway
 from renewal.api import create_app, errors, handle, raw_body
 from renewal.errors import MalformedRequest
+from renewal import telemetry
+from renewal.telemetry import metrics
 
 logger = Logger()
 app = create_app()
@@ -34,12 +36,15 @@ def stripe_webhook() -> Received:
         logger.warning("webhook refused", extra={"reason": str(invalid)})
         raise MalformedRequest(f"Not a valid Stripe event: {invalid}.", code="invalid_webhook") from invalid
     outcome = webhooks.apply(verified)
+    if outcome is not None and (outcome.result == "flagged" or verified["type"].startswith("checkout.session")):
+        telemetry.count_payment(outcome.result)
     if outcome is not None and outcome.result == "applied" and outcome.invoice and verified["type"].startswith(
             "checkout.session"):
         payments.send_receipt(outcome.invoice, int(verified["data"]["object"].get("amount_total") or 0))
     return Received(received=True)
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return handle(app, event, context)

@@ -21,6 +21,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path as PathParam
 
 from renewal import certificates, clock, config
 from renewal.api import create_app, errors, handle
+from renewal.errors import NotFound
+from renewal.telemetry import metrics
 
 logger = Logger()
 app = create_app()
@@ -51,6 +53,9 @@ def verify_certificate(
 
 @app.get("/swagger", summary="Swagger UI; `?format=json` returns the OpenAPI document", include_in_schema=False)
 def swagger():
+    if not config.swagger_enabled():
+        # Off in prod: the contract is published with the portal, not by the live API.
+        raise NotFound("No such resource.", code="route_not_found")
     spec = OPENAPI_FILE.read_text(encoding="utf-8")
     if app.current_event.get_query_string_value("format") == "json":
         return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=spec)
@@ -67,6 +72,7 @@ def swagger():
     return Response(status_code=200, content_type="text/html", body=html)
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return handle(app, event, context)

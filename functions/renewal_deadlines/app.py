@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import deadlines
 from renewal.api import create_app, errors, handle, principal
+from renewal.telemetry import metrics
 
 logger = Logger()
 app = create_app()
@@ -23,6 +24,7 @@ def run_deadlines() -> deadlines.DeadlineReport:
     return deadlines.run_deadlines_as_staff(principal(app))
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if "routeKey" in event:

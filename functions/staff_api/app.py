@@ -15,6 +15,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import audit, directory, members, paging, payments, renewals, reports, rules, waivers
 from renewal.api import create_app, errors, csv_response, handle, principal, wants_csv
+from renewal import telemetry
+from renewal.telemetry import metrics
 
 logger = Logger()
 app = create_app()
@@ -65,7 +67,9 @@ def record_offline_payment(
     invoice_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,100}$")],
     payment: Annotated[payments.OfflinePayment, Body()],
 ) -> payments.invoices.Invoice:
-    return payments.record_offline(principal(app), invoice_id, payment)
+    invoice = payments.record_offline(principal(app), invoice_id, payment)
+    telemetry.count(telemetry.PAYMENTS_APPLIED)
+    return invoice
 
 
 @app.post("/admin/invoices/<invoice_id>/reinstatement-waiver",
@@ -144,6 +148,7 @@ def member_history(
     return audit.member_history(principal(app), member_id, limit, next_token)
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return handle(app, event, context)

@@ -50,6 +50,10 @@ def test_demo_rule_set_is_the_default_for_2027(demo: Client) -> None:
 
 
 def test_banner_prints_ready_to_paste_curl_lines(demo: Client) -> None:
+    # The banner follows readiness (the queue pollers start in between): wait for it.
+    deadline = time.monotonic() + 10
+    while demo.url not in demo.server.output() and time.monotonic() < deadline:
+        time.sleep(0.1)
     banner = demo.server.output()
 
     assert demo.url in banner

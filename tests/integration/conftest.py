@@ -69,7 +69,9 @@ def drain(queue: str, function_id: str, *, rounds: int = 200, visibility: int = 
     url = QUEUES[queue]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     function = template.functions()[function_id]
-    (source,) = function.sqs_sources
+    from local.sqs import queue_logical_id
+
+    (source,) = [s for s in function.sqs_sources if queue_logical_id(s["queue"]) == queue]
     handler = apigw.load_handler(function)
     delivered = 0
     for _ in range(rounds):

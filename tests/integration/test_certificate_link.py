@@ -23,14 +23,14 @@ def certificate_with(api, headers, domain_name=None):
 
 
 def test_a_forged_host_never_reaches_the_certificate_the_configured_url_does(season, monkeypatch):
-    monkeypatch.setenv("PUBLIC_API_URL", "https://api.renewals.example.org/")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://api.renewals.example.org/")
     text = certificate_with(season, FORGED)
     assert VERIFY_URL.search(text).group(1) == f"https://api.renewals.example.org/verify/{number_in(text)}"
     assert "evil" not in text and "javascript" not in text
 
 
 def test_without_a_configured_url_the_link_is_the_api_gateway_domain_over_https(season, monkeypatch):
-    monkeypatch.delenv("PUBLIC_API_URL", raising=False)
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
     text = certificate_with(season, FORGED, domain_name="abc123.execute-api.us-east-1.amazonaws.com")
     assert VERIFY_URL.search(text).group(1) == \
         f"https://abc123.execute-api.us-east-1.amazonaws.com/verify/{number_in(text)}"

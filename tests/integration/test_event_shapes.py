@@ -16,6 +16,7 @@ The shape rule, kept simple:
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -134,7 +135,9 @@ def test_schedule_sample_is_what_the_local_stack_sends(path: Path) -> None:
     found = [s for s in function.schedules if s["event"].lower().replace("-", "") == path.stem.replace("-", "")]
     assert found, f"{path.stem} is no longer a schedule of {function.logical_id} in template.yaml"
 
-    built = schedules.scheduled_event({**found[0], "name": found[0]["event"]})
+    # The samples fired at 08:00 UTC on 1 October 2026 (events/generate.py).
+    built = schedules.scheduled_event({**found[0], "name": found[0]["event"]},
+                                      fired_at=dt.datetime(2026, 10, 1, 8, 0, tzinfo=dt.UTC))
 
     if found[0].get("input") is not None:
         assert built == sample

@@ -40,7 +40,8 @@ export class ApiError extends Error {
 
 /** pydantic's wording, made for a person: no "Value error," prefix, a capital and a full stop. */
 export function readable(message: string): string {
-  const text = message.replace(/^(Value|Assertion) error,\s*/i, "").trim();
+  // pydantic names fields as code does (in_network_min): a person reads words.
+  const text = message.replace(/^(Value|Assertion) error,\s*/i, "").replace(/([a-z])_(?=[a-z])/g, "$1 ").trim();
   const sentence = text.charAt(0).toUpperCase() + text.slice(1);
   return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
 }

@@ -14,9 +14,20 @@ import { Home } from "./home";
 import { Pay } from "./member/pay";
 import { PayReturn } from "./member/pay-return";
 import { Waivers } from "./member/waivers";
+import { FormsToSign } from "./affiliate/forms";
+import { Roster } from "./affiliate/roster";
 import { Callback } from "./public/callback";
 import { SignedOut } from "./public/signed-out";
 import { Verify } from "./public/verify";
+import { MemberRecord } from "./staff/member";
+import { EditMember, NewMember } from "./staff/member-edit";
+import { Members } from "./staff/members";
+import { Payments } from "./staff/payments";
+import { Reports } from "./staff/reports";
+import { Review } from "./staff/review";
+import { RuleSets } from "./staff/rule-sets";
+import { Runs } from "./staff/runs";
+import { StaffWaivers } from "./staff/waivers";
 
 export interface Page {
   path: string;
@@ -41,6 +52,20 @@ export const pages: Page[] = [
   { path: "/cecs/report", component: CecReport, group: "member" },
   { path: "/certificates", component: Certificates, group: "member" },
   { path: "/waivers", component: Waivers, group: "member" },
+  // Affiliate offices
+  { path: "/office/roster", component: Roster, group: "affiliate" },
+  { path: "/office/forms", component: FormsToSign, group: "affiliate" },
+  // Institute staff
+  { path: "/staff/members", component: Members, group: "naaei" },
+  { path: "/staff/members/new", component: NewMember, group: "naaei" },
+  { path: "/staff/members/:memberId", component: MemberRecord, group: "naaei" },
+  { path: "/staff/members/:memberId/edit", component: EditMember, group: "naaei" },
+  { path: "/staff/rule-sets", component: RuleSets, group: "naaei" },
+  { path: "/staff/runs", component: Runs, group: "naaei" },
+  { path: "/staff/review", component: Review, group: "naaei" },
+  { path: "/staff/payments", component: Payments, group: "naaei" },
+  { path: "/staff/waivers", component: StaffWaivers, group: "naaei" },
+  { path: "/staff/reports", component: Reports, group: "naaei" },
 ];
 
 export interface Section {
@@ -59,6 +84,27 @@ export const navigation: Section[] = [
       { href: "/cecs", label: "CECs" },
       { href: "/certificates", label: "Certificates" },
       { href: "/waivers", label: "Waivers" },
+    ],
+  },
+  {
+    title: "Affiliate office",
+    group: "affiliate",
+    links: [
+      { href: "/office/roster", label: "Post a roster" },
+      { href: "/office/forms", label: "Forms to sign" },
+    ],
+  },
+  {
+    title: "Institute",
+    group: "naaei",
+    links: [
+      { href: "/staff/members", label: "Members" },
+      { href: "/staff/rule-sets", label: "Rule sets" },
+      { href: "/staff/runs", label: "Runs" },
+      { href: "/staff/review", label: "Review queue" },
+      { href: "/staff/payments", label: "Payments" },
+      { href: "/staff/waivers", label: "Waivers" },
+      { href: "/staff/reports", label: "Reports" },
     ],
   },
 ];

@@ -34,3 +34,21 @@ export function cecs(value: number): string {
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
+
+/** "175", "175.5" or "$175.00" typed by a person, as cents; NaN when it is not an amount. */
+export function centsOf(text: string): number {
+  const clean = text.replace(/[$,\s]/g, "");
+  if (!/^\d+(\.\d{1,2})?$/.test(clean)) return Number.NaN;
+  return Math.round(Number(clean) * 100);
+}
+
+/** Cents as an amount to edit: 17500 -> "175.00". */
+export function dollars(cents: number | null | undefined): string {
+  return cents === null || cents === undefined ? "" : (cents / 100).toFixed(2);
+}
+
+/** The renewal year staff are working on: from October (the annual invoice run) the next one, until then this one. */
+export function seasonYear(today: string): number {
+  const year = Number(today.slice(0, 4));
+  return Number(today.slice(5, 7)) >= 10 ? year + 1 : year;
+}

@@ -140,10 +140,11 @@ def raw_body(app: APIGatewayHttpResolver) -> bytes:
 
 def public_base_url(app: APIGatewayHttpResolver) -> str:
     """The API's public address, for links printed into documents (a
-    certificate's verification URL): the configured one, else the domain API
-    Gateway itself reports. Never the request's Host or X-Forwarded-Proto
-    headers: a caller could put anything there (`javascript://...`)."""
-    configured = config.public_api_url()
+    certificate's verification URL): the custom domain when the stack has one,
+    else the domain API Gateway itself reports. Never the request's Host or
+    X-Forwarded-Proto headers: a caller could put anything there
+    (`javascript://...`)."""
+    configured = config.public_base_url()
     if configured:
         return configured
     context = app.current_event.request_context

@@ -21,7 +21,7 @@ from renewal.errors import Conflict, NotFound, ValidationFailed
 from renewal.forms import VERIFIED
 from renewal.model import Model
 from renewal.forms import MAX_ACTIVITIES
-from renewal.submissions import MAX_FORMS, QUEUED, Submission, view
+from renewal.submissions import MAX_FORMS, QUEUED, Submission, SubmissionList, view
 
 IN_REVIEW, APPROVED_ALL, PARTIAL, REJECTED_ALL = "in_review", "approved", "partially_approved", "rejected"
 
@@ -91,11 +91,6 @@ class ReviewDecision(Model):
     decision: Literal["approve", "reject"]
     rejected_activity_ids: list[str] = Field(default_factory=list, max_length=MAX_FORMS * MAX_ACTIVITIES)
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
-
-
-class SubmissionList(Model):
-    items: list[Submission]
-    next_token: str | None = None
 
 
 def review_queue(principal: Principal, status: str, limit: int, next_token: str | None) -> SubmissionList:

@@ -21,7 +21,7 @@ def invoice_job_queue_url() -> str:
 def invoice_job_max_receives() -> int:
     """The invoice-job queue's maxReceiveCount: on the last delivery a failing
     batch is counted as failed before it goes to the dead-letter queue."""
-    return int(os.environ.get("INVOICE_JOB_MAX_RECEIVES", "3"))
+    return int(os.environ.get("INVOICE_JOB_MAX_RECEIVES", "5"))
 
 
 def sender_email() -> str:
@@ -80,7 +80,11 @@ def page_token_key() -> str:
     return key
 
 
-def public_api_url() -> str:
-    """The API's public base URL (a custom domain, say), for links printed into
-    documents; empty means the domain API Gateway serves it on."""
-    return os.environ.get("PUBLIC_API_URL", "").strip().rstrip("/")
+def public_base_url() -> str:
+    """The API's custom domain (https://...), or empty to use the host a request came to."""
+    return os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+
+
+def swagger_enabled() -> bool:
+    """The API documentation page is served everywhere but in prod (the template sets this)."""
+    return os.environ.get("SWAGGER_ENABLED", "true").lower() != "false"

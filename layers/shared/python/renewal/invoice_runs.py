@@ -20,9 +20,9 @@ from typing import Any, Literal
 from aws_lambda_powertools import Logger
 
 
-from renewal import audit, clock, config, invoicing, keys, notices, standing
+from renewal import audit, clock, config, invoicing, keys, notices, standing, telemetry
 from renewal.adapters import queue, store
-from renewal.auth import Principal
+from renewal.auth import NAAEI, Principal
 from renewal.errors import NotFound, RuleViolation
 from renewal.model import Model
 from renewal.rules import RuleSet, load_rule_set
@@ -62,7 +62,31 @@ def start_run(principal: Principal, renewal_year: int) -> InvoiceRun:
     return begin(renewal_year, actor=principal)
 
 
-def begin(renewal_year: int, *, actor: Principal) -> InvoiceRun:
+def _run_record(run_id: str, renewal_year: int, actor: str, status: str = "running") -> dict[str, Any]:
+    return {
+        **keys.run_key(run_id),
+        "run_id": run_id,
+        "renewal_year": renewal_year,
+        "status": status,
+        "started_at": clock.now_iso(),
+        "actor": actor,
+        "shards_total": keys.MEMBER_SHARDS,
+        "shards_done": 0,
+        "batches_total": 0,
+        "batches_done": 0,
+        **dict.fromkeys(COUNTERS, 0),
+    }
+
+
+def begin(renewal_year: int, *, actor: Principal, run_id: str | None = None) -> InvoiceRun:
+    """Starts a run. With a `run_id` (the schedule's), starting again is safe: a
+    retried invocation finds its run and re-sends the shards (counted once each)."""
+    if run_id is not None:
+        existing = store.get(keys.run_key(run_id))
+        if existing is not None:
+            if existing["status"] == "running":
+                _send_shards(run_id, int(existing["renewal_year"]))
+            return _view(existing)
     rule_set = load_rule_set(renewal_year)
     if rule_set is None:
         raise RuleViolation(
@@ -70,21 +94,9 @@ def begin(renewal_year: int, *, actor: Principal) -> InvoiceRun:
             code="rule_set_missing",
             details=[{"field": "renewal_year", "rule": "rule_set_required"}],
         )
-    run_id = uuid.uuid4().hex
-    now = clock.now_iso()
-    record = {
-        **keys.run_key(run_id),
-        "run_id": run_id,
-        "renewal_year": renewal_year,
-        "status": "running",
-        "started_at": now,
-        "actor": actor.actor,
-        "shards_total": keys.MEMBER_SHARDS,
-        "shards_done": 0,
-        "batches_total": 0,
-        "batches_done": 0,
-        **dict.fromkeys(COUNTERS, 0),
-    }
+    run_id = run_id or uuid.uuid4().hex
+    record = _run_record(run_id, renewal_year, actor.actor)
+    now = record["started_at"]
     store.transact(
         [
             store.put_op(record, condition="attribute_not_exists(PK)"),
@@ -99,12 +111,75 @@ def begin(renewal_year: int, *, actor: Principal) -> InvoiceRun:
                            changes={"run_id": {"from": None, "to": run_id}}),
         ]
     )
+    _send_shards(run_id, renewal_year)
+    return _view(record)
+
+
+def _send_shards(run_id: str, renewal_year: int) -> None:
     queue.send_all(
         config.invoice_job_queue_url(),
         [{"kind": "shard", "run_id": run_id, "renewal_year": renewal_year, "shard": shard}
          for shard in range(keys.MEMBER_SHARDS)],
     )
-    return _view(record)
+
+
+# ---------------------------------------------------------------- the schedule
+
+# The schedule acts as the institute itself.
+SCHEDULER = Principal(sub="annual-invoice-schedule", groups=frozenset({NAAEI}))
+
+
+def scheduled_target(event: Mapping[str, Any]) -> tuple[str | None, int]:
+    """(run id, renewal year) of a scheduled invocation. The schedule passes the
+    time it fired for (`scheduled_time`), so every retry of one firing is the
+    same run; the year invoiced is the one after that date's year."""
+    fired = str(event.get("scheduled_time") or "")
+    stamp = "".join(c for c in fired if c.isdigit() or c in "TZ")
+    year = int(event.get("renewal_year") or (int(fired[:4]) if fired[:4].isdigit() else clock.today().year) + 1)
+    return (f"scheduled-{stamp}" if stamp else None), year
+
+
+def start_scheduled(event: Mapping[str, Any]) -> InvoiceRun:
+    run_id, year = scheduled_target(event)
+    return begin(year, actor=SCHEDULER, run_id=run_id)
+
+
+# ---------------------------------------------------------------- dead letters
+
+
+def start_dead_lettered(event: Mapping[str, Any], error: str) -> None:
+    """A scheduled start that failed every attempt (no rule set on 1 October, say):
+    its run is recorded as failed, so the season shows it and the alarm fires."""
+    run_id, year = scheduled_target(event)
+    _fail(run_id or f"scheduled-{uuid.uuid4().hex}", year, error)
+
+
+def job_dead_lettered(job: Mapping[str, Any], error: str) -> None:
+    """An invoice-job message that failed every delivery. A batch counts as failed
+    (once, even if its last delivery already counted it); a lost shard's members
+    were never listed, so its run fails outright."""
+    if job.get("kind") == "members":
+        members = len(job["member_ids"])
+        _finish_if_done(_count_batch(job["run_id"], job["batch_id"], Counter(members_seen=members, failed=members)))
+    else:
+        _fail(job["run_id"], int(job["renewal_year"]), error)
+
+
+def _fail(run_id: str, renewal_year: int, error: str) -> None:
+    try:
+        store.put({**_run_record(run_id, renewal_year, SCHEDULER.actor, status="failed"),
+                   "finished_at": clock.now_iso(), "failure": error[:1000]},
+                  condition="attribute_not_exists(PK)")
+    except store.ConditionFailed:
+        try:
+            store.update(keys.run_key(run_id), "SET #status = :failed, finished_at = :now, failure = :error",
+                         condition="#status = :running", names={"#status": "status"},
+                         values={":failed": "failed", ":now": clock.now_iso(), ":error": error[:1000],
+                                 ":running": "running"})
+        except store.ConditionFailed:
+            return  # it had ended already
+    logger.error("invoice run failed", extra={"run_id": run_id, "error": error})
+    telemetry.count(telemetry.RUNS_FAILED)
 
 
 def get_run(principal: Principal, run_id: str) -> InvoiceRun:
@@ -182,6 +257,7 @@ def _invoice_batch(run_id: str, renewal_year: int, batch_id: str, member_ids: Se
     counted = _count_batch(run_id, batch_id, counts)
     if counted is None:
         return
+    telemetry.count(telemetry.INVOICES_CREATED, counts["invoices_created"])
     for invoice, profile in issued:
         notices.deliver(notices.INVOICE_ISSUED, invoice, profile)
     _finish_if_done(counted)
@@ -301,4 +377,7 @@ def _finish_if_done(run: Mapping[str, Any] | None) -> None:
                     ":running": "running"},
         )
     except store.ConditionFailed:
-        pass  # another worker finished it
+        return  # another worker finished it
+    if run["failed"]:
+        logger.error("invoice run failed", extra={"run_id": run["run_id"], "members_failed": run["failed"]})
+        telemetry.count(telemetry.RUNS_FAILED)

@@ -11,6 +11,7 @@ Item keys (PK / SK):
   RUN#{run_id}        RUN                  an invoice run: counters, and the shards and batches it counted
   PAYMENT#{id}        PAYMENT              a payment (card: the PaymentIntent; offline: staff reference) (GSI1 ATTENTION#PAYMENTS while it needs a person)
   STRIPE_EVENT#{id}   EVENT                a Stripe event already applied (dedupe; TTL)
+  DEADLETTER#{kind}   {letter_id}          a message that failed every delivery (or a failed scheduled run), kept for replay
 
   DIRECTORY#{member_id} TERM#{term} | EMAIL | LIST   the member's entries in the member directory
 
@@ -266,6 +267,14 @@ def certificate_key(number: str) -> dict[str, str]:
 def member_certificate_key(member_id: str, code: str) -> dict[str, str]:
     """The member's certificate number for a credential: reissued, never renumbered."""
     return {PK: member_pk(member_id), SK: f"CERTIFICATE#{code}"}
+
+
+def dead_letters_partition(kind: str) -> str:
+    return f"DEADLETTER#{kind}"
+
+
+def dead_letter_key(kind: str, letter_id: str) -> dict[str, str]:
+    return {PK: dead_letters_partition(kind), SK: letter_id}
 
 
 # ---- the member directory: search by id, e-mail or name (issues #13, #15)

@@ -9,12 +9,12 @@ import { cecs, day, when } from "../../ui/format";
 import { ErrorSummary, Saved, SubmitButton } from "../../ui/forms";
 import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
 import { CecBar } from "../../ui/renewal";
-import { Badge, Empty, Failed, Loading, Show, TableScroll } from "../../ui/states";
-import { activityStatus, activityTypes, formStatus, submissionStatus, word } from "../../ui/words";
+import { Badge, Empty, Failed, Loading, Show } from "../../ui/states";
+import { formStatus, submissionStatus, word } from "../../ui/words";
+import { ActivityTable } from "../../ui/activities";
 import { loadOverview } from "./dashboard";
 
 type Form = Schemas["Form"];
-type Activity = Schemas["Activity"];
 
 /** The 422 of require_complete_submission, in a sentence: "You still need 2 CECs, 1 of them in-network." */
 export function missingSentence(detail: ErrorDetail): string {
@@ -131,49 +131,6 @@ function Activities({ year, round }: { year: number; round: number }) {
         }
       </Show>
     </section>
-  );
-}
-
-export function ActivityTable({ activities, caption }: { activities: Activity[]; caption: string }) {
-  return (
-    <TableScroll label={caption}>
-      <table>
-        <caption class="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Date</th>
-            <th scope="col">Activity</th>
-            <th scope="col" class="amount">CECs</th>
-            <th scope="col">Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          {activities.map((a) => (
-            <tr key={a.activity_id}>
-              <td class="nowrap">{day(a.completed_on, "short")}</td>
-              <td>
-                {a.title}
-                <br />
-                <small class="hint">
-                  {word(activityTypes, a.type)} · {a.provider}
-                  {a.in_network ? " · in-network" : ""}
-                </small>
-              </td>
-              <td class="amount">{a.cec}</td>
-              <td>
-                {word(activityStatus, a.status)}
-                {a.note && (
-                  <>
-                    <br />
-                    <small class="hint">{a.note}</small>
-                  </>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </TableScroll>
   );
 }
 

@@ -3,7 +3,7 @@
 import { useState } from "preact/hooks";
 import { useApp } from "../../app-context";
 import { ApiError, must, uploadDocument, type Schemas } from "../../api/client";
-import { when } from "../../ui/format";
+import { when, seasonYear } from "../../ui/format";
 import { DocumentField, ErrorSummary, Saved, SubmitButton, TextArea, TextField } from "../../ui/forms";
 import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
 import { Badge, Empty, Show } from "../../ui/states";
@@ -22,7 +22,7 @@ export function Waivers() {
   usePageTitle("Waivers");
   const { api, today } = useApp();
   const requests = useLoad(() => must(api.GET("/me/waiver-requests")));
-  const year = useLoad(async () => Number((await today()).slice(0, 4)) + 1);
+  const year = useLoad(async () => seasonYear(await today()));
   return (
     <>
       <h1>Waivers</h1>

@@ -5,8 +5,9 @@ from __future__ import annotations
 import functools
 
 import boto3
+from botocore.exceptions import ClientError
 
-from renewal import config
+from renewal import config, telemetry
 
 
 @functools.cache
@@ -18,12 +19,29 @@ def reset() -> None:
     client.cache_clear()
 
 
+class Throttled(Exception):
+    """SES refused the message for the account's sending rate or daily quota: try again later."""
+
+
+# SES's answers when the account's sending rate or daily quota is exceeded.
+THROTTLING_CODES = ("Throttling", "ThrottlingException", "TooManyRequestsException", "LimitExceededException")
+
+
 def send(to: str, subject: str, text: str) -> None:
-    client().send_email(
-        Source=config.sender_email(),
-        Destination={"ToAddresses": [to]},
-        Message={"Subject": {"Data": subject, "Charset": "UTF-8"}, "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}},
-    )
+    try:
+        client().send_email(
+            Source=config.sender_email(),
+            Destination={"ToAddresses": [to]},
+            Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
+                     "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}},
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] in THROTTLING_CODES:
+            telemetry.count(telemetry.EMAILS_THROTTLED)
+            raise Throttled(error.response["Error"].get("Message", "")) from error
+        telemetry.count(telemetry.EMAILS_FAILED)
+        raise
+    telemetry.count(telemetry.EMAILS_SENT)
 
 
 def send_after_commit(to: str | None, subject: str, text: str) -> bool:

@@ -1,0 +1,203 @@
+// A member's record for institute staff: contact and credentials, each
+// renewal year with its invoice status and CEC progress, waivers (revocable)
+// and the audit history, with the actions staff take from here.
+import { useState } from "preact/hooks";
+import { useApp } from "../../app-context";
+import { ApiError, must, type Api, type Schemas } from "../../api/client";
+import { day, money, when } from "../../ui/format";
+import { TextArea } from "../../ui/forms";
+import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
+import { CecBar } from "../../ui/renewal";
+import { Badge, Empty, Failed, Show, TableScroll } from "../../ui/states";
+import { credentialStatus, renewalStatus, waiverTypes, word } from "../../ui/words";
+import { usPhone } from "../member/contact";
+
+async function renewalsOf(api: Api, memberId: string, today: string): Promise<Schemas["Renewal"][]> {
+  const year = Number(today.slice(0, 4));
+  const found = await Promise.all([year - 1, year, year + 1].map(async (y) => {
+    try {
+      return await must(api.GET("/admin/members/{member_id}/renewals/{renewal_year}", {
+        params: { path: { member_id: memberId, renewal_year: y } },
+      }));
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 404 || error.status === 422)) return undefined;
+      throw error;
+    }
+  }));
+  return found.filter((r): r is Schemas["Renewal"] => !!r).reverse();
+}
+
+export function MemberRecord({ memberId }: { memberId: string }) {
+  usePageTitle(`Member ${memberId}`);
+  const { api, today } = useApp();
+  const member = useLoad(() => must(api.GET("/admin/members/{member_id}", { params: { path: { member_id: memberId } } })), [memberId]);
+  const renewals = useLoad(async () => renewalsOf(api, memberId, await today()), [memberId]);
+  const history = useLoad(() => must(api.GET("/admin/members/{member_id}/history", { params: { path: { member_id: memberId } } })), [memberId]);
+  return (
+    <>
+      <p><a href="/staff/members">← Members</a></p>
+      <Show load={member} what="Loading the member">
+        {(m) => (
+          <>
+            <div class="card-header">
+              <h1>{m.first_name} {m.last_name} <span class="mono hint">{m.member_id}</span></h1>
+              <div class="actions">
+                <a class="button" href={`/staff/members/${encodeURIComponent(m.member_id)}/edit`}>Edit</a>
+                <a class="button outline-link" href={`/staff/waivers?member=${encodeURIComponent(m.member_id)}`}>Grant a waiver</a>
+              </div>
+            </div>
+            <div class="grid-2">
+              <section class="card" aria-labelledby="contact-title">
+                <h2 id="contact-title">Contact</h2>
+                <dl class="facts">
+                  <dt>Affiliate</dt>
+                  <dd>{m.affiliate ?? "none"}</dd>
+                  <dt>E-mail</dt>
+                  <dd>{m.contact?.email ?? ""}</dd>
+                  <dt>Phone</dt>
+                  <dd>{usPhone(m.contact?.phone)}</dd>
+                  <dt>Address</dt>
+                  <dd>
+                    {m.contact?.address
+                      ? [m.contact.address.line1, m.contact.address.line2, `${m.contact.address.city}, ${m.contact.address.state} ${m.contact.address.postal_code}`]
+                          .filter(Boolean).join(", ")
+                      : ""}
+                  </dd>
+                </dl>
+              </section>
+              <section class="card" aria-labelledby="credentials-title">
+                <h2 id="credentials-title">Credentials</h2>
+                <ul class="credentials">
+                  {m.credentials.map((c) => (
+                    <li key={c.code}>
+                      <strong>{c.code}</strong> since {day(c.earned_on, "short")}: {word(credentialStatus, c.status)}
+                      {c.renewed_through ? `, renewed through ${c.renewed_through}` : ""}
+                    </li>
+                  ))}
+                </ul>
+                <h3>Waivers</h3>
+                {(m.waivers ?? []).length === 0 ? <Empty>None.</Empty> : (
+                  <ul class="form-list">
+                    {(m.waivers ?? []).map((w) => <WaiverItem key={w.waiver_id} memberId={m.member_id} waiver={w} onRevoked={member.reload} />)}
+                  </ul>
+                )}
+              </section>
+            </div>
+          </>
+        )}
+      </Show>
+      <section aria-labelledby="years-title">
+        <h2 id="years-title">Renewals</h2>
+        <Show load={renewals} what="Loading renewals">
+          {(list) => list.length === 0 ? <Empty>No renewal year has a rule set yet.</Empty> : (
+            <>{list.map((r) => <YearSummary key={r.renewal_year} renewal={r} />)}</>
+          )}
+        </Show>
+      </section>
+      <section class="card" aria-labelledby="history-title">
+        <h2 id="history-title">History</h2>
+        <Show load={history} what="Loading the history">
+          {(h) => h.items.length === 0 ? <Empty>No staff action or contact change yet.</Empty> : (
+            <TableScroll label="History of the member's record">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">When</th>
+                    <th scope="col">Who</th>
+                    <th scope="col">What</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {h.items.map((entry, index) => (
+                    <tr key={`${entry.at}-${index}`}>
+                      <td class="nowrap">{when(entry.at)}</td>
+                      <td>{entry.actor}</td>
+                      <td>
+                        {entry.action.replace(/_/g, " ")}
+                        <br />
+                        <small class="hint changes">{describe(entry.changes)}</small>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableScroll>
+          )}
+        </Show>
+      </section>
+    </>
+  );
+}
+
+/** An audit entry's changes in a line: "phone: +1719… → +1303…; note: …". */
+function describe(changes: Record<string, unknown>): string {
+  return Object.entries(changes ?? {}).map(([key, value]) => {
+    if (value && typeof value === "object" && "old" in (value as object) && "new" in (value as object)) {
+      const change = value as { old: unknown; new: unknown };
+      return `${key}: ${short(change.old)} → ${short(change.new)}`;
+    }
+    return `${key}: ${short(value)}`;
+  }).join("; ");
+}
+
+function short(value: unknown): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return text && text.length > 80 ? `${text.slice(0, 77)}…` : (text ?? "");
+}
+
+function YearSummary({ renewal: r }: { renewal: Schemas["Renewal"] }) {
+  return (
+    <article class="card" aria-labelledby={`year-${r.renewal_year}`}>
+      <div class="card-header">
+        <h3 id={`year-${r.renewal_year}`}>{r.renewal_year}</h3>
+        <Badge tone={r.status === "renewed" || r.status === "waived" ? "good" : r.status === "lapsed" ? "bad" : r.status === "grace" ? "warn" : "info"}>
+          {word(renewalStatus, r.status)}
+        </Badge>
+      </div>
+      <div class="grid-2">
+        <dl class="facts">
+          <dt>Invoice</dt>
+          <dd class="mono">{r.invoice_id ?? "not issued"}</dd>
+          <dt>Paid</dt>
+          <dd>{r.paid ? "Yes" : "No"}</dd>
+          <dt>Amount due</dt>
+          <dd>{money(r.amount_due_cents)}</dd>
+          <dt>Credentials</dt>
+          <dd>{r.credentials.join(", ") || "none renewable"}</dd>
+        </dl>
+        <CecBar cec={r.cec} />
+      </div>
+      {r.invoice_id && !r.paid && r.amount_due_cents > 0 && (
+        <p><a href={`/staff/payments?invoice=${encodeURIComponent(r.invoice_id)}`}>Record a mail or fax payment for {r.invoice_id}</a></p>
+      )}
+    </article>
+  );
+}
+
+function WaiverItem({ memberId, waiver, onRevoked }: { memberId: string; waiver: Schemas["MemberWaiver"]; onRevoked: () => void }) {
+  const { api } = useApp();
+  const [open, setOpen] = useState(false);
+  const [note, setNote] = useState("");
+  const submit = useSubmit();
+  const revoke = () =>
+    void submit.run(async () => {
+      await must(api.DELETE("/admin/members/{member_id}/waivers/{waiver_id}", {
+        params: { path: { member_id: memberId, waiver_id: waiver.waiver_id } }, body: { note: note.trim() || null },
+      }));
+      onRevoked();
+    });
+  return (
+    <li>
+      {word(waiverTypes, waiver.type)}, {waiver.renewal_year}{" "}
+      {!open ? (
+        <button type="button" class="outline secondary small" onClick={() => setOpen(true)}>Revoke…</button>
+      ) : (
+        <div>
+          {submit.error && <Failed error={submit.error} />}
+          <TextArea name={`revoke-${waiver.waiver_id}`} label="Why it is revoked" rows={2} value={note} onValue={setNote} error={submit.fields.note} />
+          <button type="button" class="secondary small" onClick={revoke} disabled={submit.busy}>Revoke this waiver</button>
+        </div>
+      )}
+    </li>
+  );
+}

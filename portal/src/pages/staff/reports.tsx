@@ -1,0 +1,154 @@
+// Reports: the year at a glance (counts by status as a chart, dues invoiced,
+// collected and outstanding, CEC completion), and renewals by status with a
+// CSV download.
+import { useState } from "preact/hooks";
+import { useApp } from "../../app-context";
+import { must, saveFile, type Schemas } from "../../api/client";
+import { money, seasonYear } from "../../ui/format";
+import { SelectField, TextField } from "../../ui/forms";
+import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
+import { Badge, Empty, Failed, Show, TableScroll } from "../../ui/states";
+import { renewalStatus, word } from "../../ui/words";
+
+const STATUSES = ["open", "grace", "lapsed", "renewed", "waived"];
+
+export function Reports() {
+  usePageTitle("Reports");
+  const { today } = useApp();
+  const start = useLoad(async () => seasonYear(await today()));
+  const [year, setYear] = useState<string>();
+  const shown = year ?? (start.data ? String(start.data) : "");
+  return (
+    <>
+      <h1>Reports</h1>
+      <TextField name="report-year" label="Renewal year" type="number" class="short" value={shown} onValue={setYear} />
+      {Number(shown) >= 2000 && (
+        <>
+          <Summary year={Number(shown)} />
+          <Renewals year={Number(shown)} />
+        </>
+      )}
+    </>
+  );
+}
+
+function Summary({ year }: { year: number }) {
+  const { api } = useApp();
+  const summary = useLoad(() => must(api.GET("/admin/summary", { params: { query: { renewal_year: year } } })), [year]);
+  return (
+    <section class="card" aria-labelledby="summary-title">
+      <h2 id="summary-title">{year} at a glance</h2>
+      <Show load={summary} what="Loading the summary">{(s) => <SummaryView summary={s} />}</Show>
+    </section>
+  );
+}
+
+function SummaryView({ summary: s }: { summary: Schemas["Summary"] }) {
+  const counts = STATUSES.map((status) => [status, s.by_status[status] ?? 0] as const);
+  const most = Math.max(1, ...counts.map(([, n]) => n));
+  return (
+    <div class="grid-2">
+      <figure class="chart">
+        <figcaption>Renewals by status ({s.members_invoiced} members invoiced)</figcaption>
+        <table class="bar-chart">
+          <tbody>
+            {counts.map(([status, n]) => (
+              <tr key={status}>
+                <th scope="row">{word(renewalStatus, status)}</th>
+                <td>
+                  <span class={`chart-bar chart-${status}`} style={{ width: `${(100 * n) / most}%` }} />
+                  <span class="chart-value">{n}</span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </figure>
+      <dl class="facts big">
+        <dt>Dues invoiced</dt>
+        <dd>{money(s.dues_invoiced_cents)}</dd>
+        <dt>Collected</dt>
+        <dd>{money(s.dues_collected_cents)}</dd>
+        <dt>Outstanding</dt>
+        <dd>{money(s.dues_outstanding_cents)}</dd>
+        <dt>CECs complete</dt>
+        <dd>
+          {s.cec_complete} ({Math.round(s.cec_completion_rate * 100)}%)
+        </dd>
+      </dl>
+    </div>
+  );
+}
+
+function Renewals({ year }: { year: number }) {
+  const { api } = useApp();
+  const [status, setStatus] = useState("lapsed");
+  const [pages, setPages] = useState<string[]>([]);
+  const query = { renewal_year: year, status: status || null };
+  const page = (next_token?: string | null) =>
+    must(api.GET("/admin/renewals", { params: { query: { ...query, next_token } } })) as Promise<Schemas["RenewalReport"]>;
+  const first = useLoad(() => page(), [year, status]);
+  const [more, setMore] = useState<Schemas["RenewalRow"][]>([]);
+  const [token, setToken] = useState<string | null | undefined>();
+  const download = useSubmit();
+  const next = token === undefined ? first.data?.next_token : token;
+  const loadMore = () =>
+    void download.run(async () => {
+      const following = await page(next);
+      setMore([...more, ...following.items]);
+      setToken(following.next_token ?? null);
+      setPages([...pages, next ?? ""]);
+    });
+  const csv = () =>
+    void download.run(() =>
+      saveFile(api.GET("/admin/renewals", { params: { query }, headers: { Accept: "text/csv" }, parseAs: "blob" }) as never,
+        `renewals-${year}${status ? `-${status}` : ""}.csv`));
+  const rows = [...(first.data?.items ?? []), ...more];
+  return (
+    <section class="card" aria-labelledby="renewals-title">
+      <div class="card-header">
+        <h2 id="renewals-title">Renewals</h2>
+        <button type="button" class="outline" onClick={csv} disabled={download.busy}>
+          Download CSV{status ? ` (${word(renewalStatus, status).toLowerCase()})` : ""}
+        </button>
+      </div>
+      <SelectField name="status" label="Status" value={status} onValue={(value) => {
+        setStatus(value);
+        setMore([]);
+        setToken(undefined);
+      }} options={[["", "Every status"], ...STATUSES.map((s) => [s, word(renewalStatus, s)] as [string, string])]} />
+      {download.error && <Failed error={download.error} />}
+      <Show load={first} what="Loading renewals">
+        {() => rows.length === 0 ? <Empty>No renewals with this status.</Empty> : (
+          <TableScroll label={`Renewals of ${year}`}>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Member</th>
+                  <th scope="col">Affiliate</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Paid</th>
+                  <th scope="col">CECs</th>
+                  <th scope="col" class="amount">Due</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((r) => (
+                  <tr key={r.member_id}>
+                    <td><a href={`/staff/members/${r.member_id}`}>{r.name}</a> <span class="mono hint">{r.member_id}</span></td>
+                    <td>{(r as { affiliate?: string }).affiliate ?? ""}</td>
+                    <td><Badge tone={r.status === "lapsed" ? "bad" : r.status === "grace" ? "warn" : r.status === "renewed" ? "good" : "info"}>{word(renewalStatus, r.status)}</Badge></td>
+                    <td>{r.paid ? "Yes" : "No"}</td>
+                    <td>{r.cec_complete ? "Complete" : "Missing"}</td>
+                    <td class="amount">{money(r.amount_due_cents)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableScroll>
+        )}
+      </Show>
+      {next && <button type="button" class="outline" onClick={loadMore} disabled={download.busy}>Show more</button>}
+    </section>
+  );
+}

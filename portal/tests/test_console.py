@@ -1,0 +1,240 @@
+"""The affiliate and staff console in Chromium, each journey from sign-in:
+a roster posted by searching two members (and the member then sees the CECs),
+a form verified, a rule set edited and saved, an invoice run watched to
+completion, the review queue, a check recorded, a military waiver granted, the
+lapsed report downloaded, and a member refused a staff page. axe checks every
+page at 390 px and at a desktop's width."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+from playwright.sync_api import Page, expect
+
+from conftest import YEAR, TODAY, api_token, check_page, put_member, sign_in, wait_for
+
+AFFILIATE = {"sub": "aasc-office", "groups": ["affiliate"], "affiliate": "AASC"}
+
+
+def nav(page: Page, name: str) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
+
+
+def office_sign_in(page: Page, stack, start: str = "/") -> None:
+    sign_in(page, stack.url, sub="aasc-office", groups="affiliate", affiliate="AASC", start=start)
+
+
+def staff_sign_in(page: Page, stack, start: str = "/") -> None:
+    sign_in(page, stack.url, sub="staff-jo", groups="naaei", start=start)
+
+
+def invoice_run(stack, year: int = YEAR) -> None:
+    staff = stack.staff_token()
+    started = stack.request("POST", "/admin/invoice-runs", token=staff, json={"renewal_year": year})
+    assert started.status_code == 202, started.text
+    run_id = started.json()["run_id"]
+    assert wait_for(lambda: stack.request("GET", f"/admin/invoice-runs/{run_id}", token=staff)
+                    .json()["status"] == "completed", 60)
+
+
+def test_an_affiliate_posts_a_roster_found_by_name_and_the_member_sees_the_cecs(stack, page: Page, browser) -> None:
+    put_member(stack, "M-4001", "Rosa", "Alvarez", "CAM")
+    put_member(stack, "M-4002", "Sam", "Okafor", "CAM")
+    office_sign_in(page, stack)
+    expect(page.get_by_role("heading", name="Start")).to_be_visible()
+    check_page(page, "office-start")
+    nav(page, "Post a roster")
+    page.get_by_label("Class id").fill("FH-2030-06")
+    page.get_by_label("Class title").fill("Fair Housing Update")
+    page.get_by_label("Date held").fill(f"{YEAR - 1}-06-12")
+    page.get_by_label("Minutes of class").fill("240")
+    page.get_by_label("Minutes of breaks and meals").fill("60")
+    expect(page.get_by_text("Worth 3 CECs to each attendee")).to_be_visible()
+    for surname, name in (("alvarez", "Rosa Alvarez"), ("OKAF", "Sam Okafor")):
+        page.get_by_label("Find a member by name").fill(surname)
+        page.get_by_role("button", name=f"Add {name}").click()
+    expect(page.get_by_role("heading", name="Preview: 2 attendees")).to_be_visible()
+    check_page(page, "office-roster-preview")
+    page.get_by_role("button", name="Post roster for 2 attendees").click()
+    expect(page.get_by_role("heading", name="Roster posted")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("2 credited with 3 CECs")
+    expect(page.get_by_role("row", name=re.compile("M-4001 Rosa Alvarez"))).to_contain_text("Credited 3 CECs")
+    check_page(page, "office-roster-posted")
+
+    member = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        own = member.new_page()
+        sign_in(own, stack.url, sub="user-M-4001", groups="member", member_id="M-4001")
+        expect(own.get_by_text("Approved: 3 CECs of 8")).to_be_visible()
+    finally:
+        member.close()
+
+
+def test_an_affiliate_verifies_a_members_form(stack, page: Page) -> None:
+    put_member(stack, "M-4003", "Dana", "Lee", "CAM")
+    member = stack.member_token("M-4003")
+    filed = stack.request("POST", "/me/cec-forms", token=member, json={"activities": [
+        {"type": "committee", "title": "Legislative committee", "provider": "AASC", "completed_on": f"{YEAR - 1}-03-02",
+         "contact_minutes": 120, "break_minutes": 0}]})
+    assert filed.status_code == 201, filed.text
+    office_sign_in(page, stack, start="/office/forms")
+    card = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name=re.compile("^M-4003")))
+    expect(card).to_contain_text("Legislative committee")
+    check_page(page, "office-forms")
+    card.get_by_role("button", name="Verify and sign the form of M-4003").click()
+    expect(page.get_by_role("status")).to_contain_text("Verified: the form of M-4003")
+    form = stack.request("GET", f"/me/cec-forms/{filed.json()['form_id']}", token=member).json()
+    assert form["status"] == "verified" and form["verified_by"]
+
+
+def test_staff_copy_edit_and_save_a_rule_set_then_watch_its_invoice_run_complete(stack, page: Page) -> None:
+    next_year = YEAR + 1
+    put_member(stack, "M-4004", "Ivy", "Chen", "CAM")
+    staff_sign_in(page, stack)
+    nav(page, "Rule sets")
+    year = page.get_by_label("Renewal year")
+    year.fill(str(next_year))
+    year.press("Tab")
+    expect(page.get_by_text(f"There is no rule set for {next_year} yet.")).to_be_visible()
+    page.get_by_role("button", name=f"Start from {YEAR}'s").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Copied from {YEAR}")
+    expect(page.get_by_label("Due date", exact=True)).to_have_value(f"{next_year}-01-01")
+    cam = page.get_by_role("group", name="CAM", exact=True)
+    cam.get_by_label("Fee ($)", exact=True).fill("180.00")
+    cam.get_by_label("In-network minimum").fill("12")  # more than the 8 required: the server says no
+    page.get_by_role("button", name=f"Save the {next_year} rule set").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    check_page(page, "staff-rule-set-error")
+    cam.get_by_label("In-network minimum").fill("5")
+    page.get_by_role("button", name=f"Save the {next_year} rule set").click()
+    expect(page.get_by_role("status")).to_contain_text(f"The {next_year} rule set is saved.")
+    stored = stack.request("GET", f"/admin/rule-sets/{next_year}", token=stack.staff_token()).json()
+    assert stored["credentials"]["CAM"]["fee_cents"] == 18000 and stored["earning_window"]["start"] == f"{YEAR}-01-01"
+    check_page(page, "staff-rule-set")
+
+    nav(page, "Runs")
+    page.get_by_label("Renewal year").fill(str(next_year))
+    page.get_by_role("button", name=f"Start the {next_year} invoice run").click()
+    run = page.get_by_role("article", name=f"{next_year} invoice run")
+    expect(run.get_by_text("Completed")).to_be_visible(timeout=60_000)
+    bar = run.get_by_role("progressbar", name=re.compile(r"^(\d+) of \1 members done$"))
+    assert bar.evaluate("bar => bar.value === bar.max")  # full
+    expect(run).to_contain_text("Invoices created")
+    check_page(page, "staff-invoice-run")
+
+    # Once its run has started, the year's rules are locked, and the page says so.
+    nav(page, "Rule sets")
+    page.get_by_label("Renewal year").fill(str(next_year))
+    page.get_by_label("Renewal year").press("Tab")
+    expect(page.get_by_text(f"Locked: the {next_year} invoice run has started")).to_be_visible()
+    expect(page.get_by_role("button", name=f"Save the {next_year} rule set")).to_have_count(0)
+
+
+def submitted_for_review(stack, member_id: str) -> str:
+    member = stack.member_token(member_id)
+    office = api_token(stack, **AFFILIATE)
+    filed = stack.request("POST", "/me/cec-forms", token=member, json={"activities": [
+        {"type": "conference", "title": "Expo sessions", "provider": "NAA Expo", "completed_on": f"{YEAR - 1}-06-20",
+         "contact_minutes": 360, "break_minutes": 0},
+        {"type": "online_course", "title": "Leasing law online", "provider": "NAAEI", "completed_on": f"{YEAR - 1}-07-01",
+         "contact_minutes": 180, "break_minutes": 0}]})
+    assert filed.status_code == 201, filed.text
+    form_id = filed.json()["form_id"]
+    assert stack.request("POST", f"/affiliate/cec-forms/{form_id}/decision", token=office,
+                         json={"decision": "verify"}).status_code == 200
+    sent = stack.request("POST", "/me/cec-submissions", token=member, json={"renewal_year": YEAR, "form_ids": [form_id]})
+    assert sent.status_code == 202, sent.text
+    submission_id = sent.json()["submission_id"]
+    assert wait_for(lambda: stack.request("GET", f"/me/cec-submissions/{submission_id}", token=member)
+                    .json()["status"] == "in_review", 30)
+    return submission_id
+
+
+def test_staff_approve_one_activity_and_reject_another_in_the_review_queue(stack, page: Page) -> None:
+    put_member(stack, "M-4005", "Omar", "Haddad", "CAM")
+    submission_id = submitted_for_review(stack, "M-4005")
+    staff_sign_in(page, stack, start="/staff/review")
+    card = page.get_by_role("article", name=re.compile(rf"^M-4005 · {YEAR}"))
+    expect(card).to_contain_text("Expo sessions")
+    check_page(page, "staff-review")
+    card.get_by_role("checkbox", name="Reject Leasing law online").check()
+    card.get_by_label("Note to the member").fill("The online course is not on the approved list.")
+    card.get_by_role("button", name="Approve, rejecting 1 for M-4005").click()
+    expect(page.get_by_role("status")).to_contain_text("partially approved")
+    decided = stack.request("GET", f"/me/cec-submissions/{submission_id}", token=stack.member_token("M-4005")).json()
+    assert decided["status"] == "partially_approved"
+    assert {a["title"]: a["status"] for a in decided["activities"]} == {"Expo sessions": "approved",
+                                                                        "Leasing law online": "rejected"}
+
+
+def test_staff_record_a_check_with_the_servers_word_beside_the_amount(stack, page: Page) -> None:
+    put_member(stack, "M-4006", "Grace", "Park", "CAM")
+    invoice_run(stack)
+    staff_sign_in(page, stack, start="/staff/payments")
+    record = page.get_by_role("form", name="Record a mail or fax payment")
+    record.get_by_label("Invoice number").fill(f"INV-{YEAR}-M-4006")
+    record.get_by_label("Reference").fill("chk 1042")
+    record.get_by_label("Amount ($)").fill("150.00")
+    record.get_by_label("Received on").fill(f"{YEAR - 1}-11-10")
+    record.get_by_role("button", name="Record payment").click()
+    expect(page.locator("#field-amount_cents-error")).to_be_visible()
+    check_page(page, "staff-payment-error")
+    record.get_by_label("Amount ($)").fill("175.00")
+    record.get_by_role("button", name="Record payment").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Invoice INV-{YEAR}-M-4006 is now paid")
+    check_page(page, "staff-payments")
+    invoice = stack.request("GET", f"/me/invoices/INV-{YEAR}-M-4006", token=stack.member_token("M-4006")).json()
+    assert invoice["status"] == "paid" and invoice["payments"][0]["reference"] == "chk 1042"
+
+
+def test_staff_grant_a_military_waiver_found_by_name(stack, page: Page) -> None:
+    put_member(stack, "M-4007", "Luca", "Romano", "CAM")
+    staff_sign_in(page, stack)
+    nav(page, "Waivers")
+    page.get_by_label("Find the member").fill("romano")
+    page.get_by_role("button", name="Choose Luca Romano").click()
+    expect(page.get_by_label("Member id")).to_have_value("M-4007")
+    page.get_by_label("Military deployment").check()
+    page.get_by_label("Renewal year").fill(str(YEAR))
+    page.get_by_label("Note", exact=True).fill("Orders seen: deployed until September.")
+    page.get_by_role("button", name="Grant waiver").click()
+    expect(page.get_by_role("status").filter(has_text="waiver granted")).to_have_text(
+        f"Military deployment waiver granted to M-4007 for {YEAR}.")
+    check_page(page, "staff-waivers")
+    renewal = stack.request("GET", f"/me/renewals/{YEAR}", token=stack.member_token("M-4007")).json()
+    assert renewal["status"] == "waived"
+
+    nav(page, "Members")
+    page.get_by_label("Find a member").fill("M-4007")
+    page.get_by_role("link", name="Open Luca Romano").click()
+    expect(page.get_by_role("heading", name=re.compile("Luca Romano"))).to_be_visible()
+    expect(page.get_by_text(f"Military deployment, {YEAR}")).to_be_visible()
+    check_page(page, "staff-member")
+
+
+def test_staff_download_the_lapsed_report_as_csv(stack, page: Page) -> None:
+    put_member(stack, "M-4008", "Nora", "Quinn", "CAM")
+    invoice_run(stack)
+    assert stack.request("PUT", "/_local/clock", json={"today": f"{YEAR}-04-02"}).status_code == 200
+    try:
+        staff_sign_in(page, stack, start="/staff/reports")
+        expect(page.get_by_role("row", name=re.compile("Nora Quinn"))).to_contain_text("Lapsed")
+        check_page(page, "staff-reports")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download CSV (lapsed)").click()
+        assert download.value.suggested_filename == f"renewals-{YEAR}-lapsed.csv"
+        rows = list(csv.DictReader(open(download.value.path(), encoding="utf-8")))
+        assert rows and {r["status"] for r in rows} == {"lapsed"}
+        assert "M-4008" in {r["member_id"] for r in rows}
+    finally:
+        assert stack.request("PUT", "/_local/clock", json={"today": TODAY}).status_code == 200
+
+
+def test_a_member_opening_a_staff_page_is_told_why_not(stack, page: Page) -> None:
+    put_member(stack, "M-4009", "Eli", "Stone", "CAM")
+    sign_in(page, stack.url, sub="user-M-4009", groups="member", member_id="M-4009", start="/staff/rule-sets")
+    expect(page.get_by_role("heading", name="This page is not available to you")).to_be_visible()
+    expect(page.get_by_text("It is for institute staff")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Rule sets")).to_have_count(0)
+    check_page(page, "member-refused")
