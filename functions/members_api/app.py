@@ -41,7 +41,7 @@ def get_invoice(invoice_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,100}$"
     return invoices.get_own_invoice(principal(app), invoice_id)
 
 
-@app.post("/me/invoices/<invoice_id>/checkout", responses=errors(409), summary="Start a Stripe Checkout for one of the caller's open invoices")
+@app.post("/me/invoices/<invoice_id>/checkout", responses=errors(409, 502, 503), summary="Start a Stripe Checkout for one of the caller's open invoices")
 def start_checkout(
     invoice_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,100}$")],
     request: Annotated[checkout.CheckoutRequest | None, Body()] = None,
