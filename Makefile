@@ -36,8 +36,11 @@ chromium:
 	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-run: setup portal
-	@$(PY) -m local.server
+# The portal's address comes first; then whatever still needs installing or building, then the stack.
+run:
+	@echo "Portal: http://127.0.0.1:$(PORT)/  (open it and sign in as the demo member, once the stack below is up)"
+	@$(MAKE) -s --no-print-directory setup portal
+	@PORT=$(PORT) $(PY) -m local.server
 
 test: setup lint portal chromium
 	$(PY) -m pytest -q -n 2 --dist loadgroup tests portal/tests

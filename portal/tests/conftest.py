@@ -32,6 +32,7 @@ AXE = ROOT / "portal" / "node_modules" / "axe-core" / "axe.min.js"
 DIST = ROOT / "portal" / "dist" / "index.html"
 ARTIFACTS = ROOT / "portal" / "test-results"
 PHONE = {"width": 390, "height": 844}
+TABLET = {"width": 820, "height": 1180}
 DESKTOP = {"width": 1280, "height": 900}
 
 # A season of its own: the stack's clock stands in the middle of it.
@@ -126,12 +127,15 @@ def sign_in(page: Page, base: str, *, sub: str, groups: str, member_id: str = ""
 
 
 def check_page(page: Page, name: str) -> None:
-    """axe-core at a phone's width and a desktop's, and a screenshot at each."""
+    """axe-core at a phone's width and a desktop's (and a tablet's for the console), and a screenshot at each."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.wait_for_load_state("networkidle")
     expect_no_busy(page)
     size = page.viewport_size or DESKTOP
-    for label, viewport in (("390", PHONE), ("desktop", DESKTOP)):
+    widths = [("390", PHONE), ("desktop", DESKTOP)]
+    if name.startswith(("office-", "staff-")):
+        widths.insert(1, ("tablet", TABLET))  # the console is used on tablets too
+    for label, viewport in widths:
         page.set_viewport_size(viewport)
         violations = axe(page)
         serious = [v for v in violations if v["impact"] in ("serious", "critical")]

@@ -129,20 +129,24 @@ export function MemberRecord({ memberId }: { memberId: string }) {
   );
 }
 
-/** An audit entry's changes in a line: "phone: +1719… → +1303…; note: …". */
+/** An audit entry's changes in a line: "contact.phone: +1719… → +1303…; note: …" (a new value alone when there was none). */
 function describe(changes: Record<string, unknown>): string {
   return Object.entries(changes ?? {}).map(([key, value]) => {
-    if (value && typeof value === "object" && "old" in (value as object) && "new" in (value as object)) {
-      const change = value as { old: unknown; new: unknown };
-      return `${key}: ${short(change.old)} → ${short(change.new)}`;
+    if (value && typeof value === "object" && "from" in (value as object) && "to" in (value as object)) {
+      const change = value as { from: unknown; to: unknown };
+      return change.from === null || change.from === undefined
+        ? `${key}: ${short(change.to)}`
+        : `${key}: ${short(change.from)} → ${short(change.to)}`;
     }
     return `${key}: ${short(value)}`;
   }).join("; ");
 }
 
 function short(value: unknown): string {
+  if (value === null || value === undefined) return "none";
+  if (Array.isArray(value)) return value.map((v) => (v && typeof v === "object" && "code" in v ? String((v as { code: string }).code) : short(v))).join(", ");
   const text = typeof value === "string" ? value : JSON.stringify(value);
-  return text && text.length > 80 ? `${text.slice(0, 77)}…` : (text ?? "");
+  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 
 function YearSummary({ renewal: r }: { renewal: Schemas["Renewal"] }) {
