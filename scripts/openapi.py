@@ -98,8 +98,9 @@ def document_errors(spec: dict) -> dict:
                     responses["422"] = _response(422, ERROR)
                 else:
                     del responses["422"]  # nothing to validate
-    for unused in ("HTTPValidationError", "ValidationError"):
-        if unused not in json.dumps(spec["paths"]):
+    for unused in ("HTTPValidationError", "ValidationError"):  # Powertools' 422 body, replaced by ours
+        others = {name: schema for name, schema in schemas.items() if name != unused}
+        if f"/{unused}\"" not in json.dumps([spec["paths"], others]):
             schemas.pop(unused, None)
     return spec
 
