@@ -49,7 +49,7 @@ class LocalServer:
             try:
                 if requests.get(f"{self.url}/health", timeout=1).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except requests.RequestException:  # refused, or too slow to answer yet: not up
                 pass
             time.sleep(0.1)
         self.stop()
