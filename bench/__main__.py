@@ -29,9 +29,12 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=10, help="untimed requests per operation first (default 10)")
     parser.add_argument("--cold-runs", type=int, default=int(os.environ.get("BENCH_COLD_RUNS", "7")),
                         help="fresh interpreters per function and per baseline (default 7)")
-    parser.add_argument("--only", choices=("api", "cold", "payments", "invoice-run"), help="run one part only")
+    parser.add_argument("--only", choices=("api", "cold", "payments", "invoice-run", "import"),
+                        help="run one part only")
     parser.add_argument("--members", type=int, default=int(os.environ.get("BENCH_MEMBERS", "10000")),
                         help="members in the invoice-run benchmark (default 10,000)")
+    parser.add_argument("--import-rows", type=int, default=int(os.environ.get("BENCH_IMPORT_ROWS", "10000")),
+                        help="rows in the member-import benchmark (default 10,000)")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/results.json")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a goal fails")
     return parser.parse_args(argv)
@@ -52,8 +55,11 @@ def _table(headers: list[str], rows: list[list[Any]], right: set[int]) -> str:
 
 
 def goals(operations: list[dict[str, Any]], cold: list[dict[str, Any]], money: list[dict[str, Any]] | None = None,
-          invoice_run: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+          invoice_run: dict[str, Any] | None = None, member_import: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     found = []
+    if member_import:
+        found.append({"goal": "member import: at most 1.5 DynamoDB calls per row; every row created, then unchanged",
+                      "measured": member_import["dynamodb_calls_per_row"], "pass": member_import["pass"]})
     for row in money or []:
         if row["operation"].startswith("POST /webhooks/stripe"):
             found.append({"goal": f"{row['operation']} costs at most 3 DynamoDB calls",
@@ -89,6 +95,7 @@ def main(argv: list[str]) -> int:
     cold: list[dict[str, Any]] = []
     money: list[dict[str, Any]] = []
     invoice_run: dict[str, Any] | None = None
+    member_import: dict[str, Any] | None = None
 
     if args.only in (None, "cold"):
         # First, while this process has imported nothing heavy (its own page cache
@@ -114,6 +121,11 @@ def main(argv: list[str]) -> int:
 
         print(f"invoice run: {args.members} members, in process on moto ...", flush=True)
         invoice_run = invoice_run_bench.run(members=args.members)
+    if args.only in (None, "import"):
+        from bench import member_import as member_import_bench
+
+        print(f"member import: {args.import_rows} rows, in process on moto ...", flush=True)
+        member_import = member_import_bench.run(rows=args.import_rows)
 
     if operations:
         print("\nAWS calls and latency per operation (in process, moto; latency includes moto)\n")
@@ -152,7 +164,19 @@ def main(argv: list[str]) -> int:
               f"other AWS calls: {_calls(r['other_aws_calls'])}")
         print(f"  bare conditional PutItem on the same backend: {r['bare_conditional_puts_per_second']}/s; "
               f"run / bare = {r['ratio_to_bare_puts']}")
-    checked = goals(operations, cold, money, invoice_run)
+    if member_import:
+        r = member_import
+        print(f"\nMember import: {r['rows']} rows ({r['file_bytes'] // 1024} KB) in {r['seconds']} s = "
+              f"{r['rows_per_second']} rows/s ({r['lambda_invocations']} invocations), {r['status']}, "
+              f"counts {r['counts']}")
+        print(f"  DynamoDB calls per row: {r['dynamodb_calls_per_row']} ({_calls(r['dynamodb_calls'])}); "
+              f"other AWS calls: {_calls(r['other_aws_calls'])}")
+        print(f"  the same file again: {r['again']['status']} in {r['again']['seconds']} s = "
+              f"{r['again']['rows_per_second']} rows/s, counts {r['again']['counts']}, "
+              f"{r['again']['dynamodb_calls_per_row']} DynamoDB calls per row")
+        print(f"  bare conditional PutItem on the same backend: {r['bare_conditional_puts_per_second']}/s; "
+              f"import / bare = {r['ratio_to_bare_puts']}")
+    checked = goals(operations, cold, money, invoice_run, member_import)
     print("\nGoals")
     for goal in checked:
         print(f"  {'PASS' if goal['pass'] else 'FAIL'}  {goal['goal']}  (measured: {goal['measured']})")
@@ -167,11 +191,12 @@ def main(argv: list[str]) -> int:
             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "machine": {**harness.machine_info(), "load_average_1min": load},
             "settings": {"iterations": args.iterations, "warmup": args.warmup, "cold_runs": args.cold_runs,
-                         "members": args.members, "only": args.only},
+                         "members": args.members, "import_rows": args.import_rows, "only": args.only},
             "operations": operations,
             "cold_start": cold,
             "payments": money,
             "invoice_run": invoice_run,
+            "member_import": member_import,
             "goals": checked,
             "all_goals_pass": all(g["pass"] for g in checked),
             "seconds": round(elapsed, 1),

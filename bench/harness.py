@@ -256,3 +256,26 @@ def machine_info() -> dict[str, Any]:
         "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
         "packages": packages,
     }
+
+
+def drain_queue(sqs: Any, queue_url: str, queue_arn: str, handler: Any, function: Any,
+                finished: Any) -> int:
+    """Delivers a queue's messages to `handler` as Lambda's poller would (the
+    template's batch size, partial batch failures honoured) until the queue is
+    empty and `finished()` says the job is done. Returns the invocations."""
+    from local.apigw import LambdaContext
+    from local.sqs import records_to_delete, sqs_event
+
+    (source,) = function.sqs_sources
+    invocations = 0
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=min(10, source["batch_size"]),
+                                       MessageSystemAttributeNames=["All"]).get("Messages", [])
+        if not messages:
+            if finished():
+                return invocations
+            raise RuntimeError("the queue is empty but the job is still running")
+        response = handler(sqs_event(messages, queue_arn), LambdaContext(function.logical_id, function.timeout))
+        invocations += 1
+        for message in records_to_delete(messages, response, source["report_failures"]):
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])

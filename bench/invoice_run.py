@@ -61,27 +61,6 @@ def _seed(client: Any, members: int) -> None:
         client.batch_write_item(RequestItems={TABLE: batch})
 
 
-def _drain(sqs: Any, queue_url: str, queue_arn: str, handler: Any, function: Any, run_id: str) -> int:
-    from local.apigw import LambdaContext
-    from local.sqs import records_to_delete, sqs_event
-    from renewal import keys
-    from renewal.adapters import store
-
-    (source,) = function.sqs_sources
-    invocations = 0
-    while True:
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=min(10, source["batch_size"]),
-                                       MessageSystemAttributeNames=["All"]).get("Messages", [])
-        if not messages:
-            if store.get(keys.run_key(run_id))["status"] != "running":
-                return invocations
-            raise RuntimeError("the queue is empty but the run is still running")
-        response = handler(sqs_event(messages, queue_arn), LambdaContext(function.logical_id, function.timeout))
-        invocations += 1
-        for message in records_to_delete(messages, response, source["report_failures"]):
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-
-
 def _bare_puts(client: Any, count: int) -> float:
     """Puts per second of conditional PutItem calls of an invoice's size, on the same backend."""
     from renewal.adapters import store
@@ -139,7 +118,9 @@ def run(members: int | None = None) -> dict[str, Any]:
         with counter.measure() as sample:
             started = time.perf_counter()
             run_id = invoice_runs.begin(RENEWAL_YEAR, actor=staff).run_id
-            invocations = _drain(sqs, queue_url, queue_arn, handler, function, run_id)
+            invocations = harness.drain_queue(
+                sqs, queue_url, queue_arn, handler, function,
+                lambda: store.get(keys.run_key(run_id))["status"] != "running")
             elapsed = time.perf_counter() - started
         result = store.get(keys.run_key(run_id))
         dynamodb_calls = {k: v for k, v in sample.calls.items() if k.startswith("DynamoDB.")}

@@ -46,7 +46,7 @@ TIME, TIME_EPOCH, AUTH_TIME = "28/Nov/2026:09:15:02 +0000", 1795857302000, 17958
 
 EXAMPLE_IDS = {
     "member_id": "M-1001", "renewal_year": "2027", "invoice_id": "INV-2027-M-1001",
-    "run_id": "5a8de374b5464149bc8613236ca04461", "code": "CAM",
+    "run_id": "5a8de374b5464149bc8613236ca04461", "code": "CAM", "import_id": "9d1e4b7a2c8f4e3a9b6d5c0f1e2a3b4c",
 }
 
 BODIES: dict[str, Any] = {
@@ -63,11 +63,21 @@ BODIES: dict[str, Any] = {
         "rule_sets"]["2027"],
     "POST /admin/invoice-runs": {"renewal_year": 2027},
     "POST /admin/deadline-runs": {},
+    "POST /admin/uploads": {"content_type": "text/csv", "size_bytes": 1314924},
+    "POST /admin/imports": {"upload_id": "IU-3f9a1c2b7d4e5f60", "dry_run": True, "invite": False},
+    "POST /admin/members/{member_id}/account": {"email": "ana@example.org"},
 }
 
-QUERIES = {"GET /me/invoices": "limit=20"}
+QUERIES = {"GET /me/invoices": "limit=20", "GET /admin/members": "q=diaz", "GET /affiliate/members": "q=ana"}
 
 QUEUE_BODIES: dict[str, dict[str, Any]] = {
+    "ImportJobQueue": {
+        "split": {"kind": "split", "import_id": EXAMPLE_IDS["import_id"]},
+        "rows": {"kind": "rows", "import_id": EXAMPLE_IDS["import_id"], "batch_id": "00000", "rows": [
+            {"row": 2, "problems": [], "values": [
+                "M-1001", "Ana", "Díaz", "ana@example.org", "(719) 555-0100", "1 Main St", "", "Colorado Springs",
+                "CO", "80903", "US", "AASC", "CAM:2019-05-04;NALP:2021-09-17", "2026"]}]},
+    },
     "InvoiceJobQueue": {
         "shard": {"kind": "shard", "run_id": EXAMPLE_IDS["run_id"], "renewal_year": 2027, "shard": 7},
         "members": {"kind": "members", "run_id": EXAMPLE_IDS["run_id"], "renewal_year": 2027,
@@ -79,6 +89,7 @@ QUEUE_BODIES: dict[str, dict[str, Any]] = {
     },
     "ScheduledRunDLQ": {"annual-invoice-run": {"job": "annual_invoice_run", "scheduled_time": "2026-10-01T08:00:00Z"}},
     "CecSubmissionDLQ": {"submission": {"member_id": "M-1001", "submission_id": "S-M-1001-0001"}},
+    "ImportJobDLQ": {"split": {"kind": "split", "import_id": EXAMPLE_IDS["import_id"]}},
 }
 # When the sample schedules fired (EventBridge Scheduler fills <aws.scheduler.scheduled-time> in).
 SCHEDULED_TIME = "2026-10-01T08:00:00Z"
@@ -94,6 +105,21 @@ CALLERS: list[tuple[str, dict[str, str]]] = [
     ("/me", {"cognito:groups": "[member]", "sub": "3e7a2c91-5f4b-4d08-a6c3-8b1e9d2f7a05",
              "custom:member_id": "M-1001", "custom:affiliate": "AASC", "email": "ana@example.org"}),
 ]
+
+
+# `sam local generate-event` has no user-pool triggers: this is the event Cognito
+# documents for a post-confirmation trigger after a sign-up.
+COGNITO_TRIGGERS: dict[str, dict[str, Any]] = {
+    "PostConfirmation": {
+        "version": "1", "region": "us-east-1", "userPoolId": "us-east-1_Ab12Cd34E",
+        "userName": "3e7a2c91-5f4b-4d08-a6c3-8b1e9d2f7a05",
+        "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": CLIENT_ID},
+        "triggerSource": "PostConfirmation_ConfirmSignUp",
+        "request": {"userAttributes": {"sub": "3e7a2c91-5f4b-4d08-a6c3-8b1e9d2f7a05", "email": "ana@example.org",
+                                       "email_verified": "true", "cognito:user_status": "CONFIRMED"}},
+        "response": {},
+    },
+}
 
 
 def sam(*args: str) -> dict[str, Any]:
@@ -202,6 +228,8 @@ def main() -> None:
             queue = queue_logical_id(source["queue"])
             for n, (case, body) in enumerate(QUEUE_BODIES.get(queue, {"message": {}}).items(), start=1):
                 write(function.logical_id, f"{kebab(source['name'])}-{case}", sqs_sample(sqs_skeleton, queue, body, n))
+        for trigger in function.cognito_triggers:
+            write(function.logical_id, kebab(trigger["name"]), COGNITO_TRIGGERS[trigger["trigger"]])
         for schedule in function.schedules:
             given = schedule.get("input")
             if given is not None:

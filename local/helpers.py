@@ -38,6 +38,13 @@ class TokenRequest(BaseModel):
     affiliate: OpaqueId | None = None
 
 
+class UserPoolRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254,
+                                            pattern=r"^[^@\s]+@[^@\s]+$")]
+
+
 class ClockRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -69,7 +76,7 @@ class LocalHelpers:
                  stripe: Callable[[Request], Response] | None = None,
                  cognito: Callable[[Request], Response] | None = None,
                  dead_letter: Callable[[Any, Any, str], str] | None = None,
-                 alarms: Callable[[], list[dict[str, Any]]] | None = None):
+                 alarms: Callable[[], list[dict[str, Any]]] | None = None, user_pool: Any = None):
         self.authority, self.invoker, self.outbox, self.domain_clock = authority, invoker, outbox, domain_clock
         self.resolve, self.on_change = resolve, on_change
         # Sends a failed asynchronous event to a function's dead-letter queue (queue, event, error) -> queue name.
@@ -77,11 +84,14 @@ class LocalHelpers:
         self.alarms = alarms
         self.stripe = stripe  # local.stripe.LocalStripe: /_local/stripe/* when no real STRIPE_API_KEY is set
         self.cognito = cognito  # local.oidc.CognitoEmulation: the user pool's sign-in endpoints
+        self.user_pool = user_pool  # local.cognito.LocalUserPool: sign-ups run the pool's trigger
         self.routes = Map([
             Rule("/_local/token", methods=["POST"], endpoint=self.token),
             Rule("/_local/clock", methods=["GET", "PUT", "DELETE"], endpoint=self.clock),
             Rule("/_local/schedules/<name>", methods=["POST"], endpoint=self.schedule),
             Rule("/_local/outbox", methods=["GET"], endpoint=self.outbox_items),
+            Rule("/_local/user-pool/sign-up", methods=["POST"], endpoint=self.pool_sign_up),
+            Rule("/_local/user-pool/token", methods=["POST"], endpoint=self.pool_token),
             Rule("/_local/alarms", methods=["GET"], endpoint=self.alarm_states),
             Rule("/_local/invoke/<function_id>", methods=["POST"], endpoint=self.invoke),
         ])
@@ -112,6 +122,32 @@ class LocalHelpers:
             return parsed
         token = self.authority.mint(parsed.sub, parsed.groups, parsed.member_id, parsed.affiliate)
         return json_response(200, {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME_S})
+
+    # ------------------------------------------------------------------ user pool
+    def pool_sign_up(self, request: Request) -> Response:
+        """A sign-up in the user pool, confirmed, with the post-confirmation trigger
+        run; answers the token the pool's claims then give."""
+        parsed = _parse(request, UserPoolRequest)
+        if isinstance(parsed, Response):
+            return parsed
+        if self.user_pool.claims_for(parsed.email) is not None:
+            return error_response(409, "account_exists", f"An account with {parsed.email} exists; sign in instead.")
+        return self._pool_token(self.user_pool.sign_up(parsed.email), status=201)
+
+    def pool_token(self, request: Request) -> Response:
+        """A token for a user of the pool, with the claims the pool holds now."""
+        parsed = _parse(request, UserPoolRequest)
+        if isinstance(parsed, Response):
+            return parsed
+        claims = self.user_pool.claims_for(parsed.email)
+        if claims is None:
+            return error_response(404, "not_found", f"No account with {parsed.email}; sign up first.")
+        return self._pool_token(claims)
+
+    def _pool_token(self, claims: dict[str, Any], status: int = 200) -> Response:
+        token = self.authority.mint(claims["sub"], claims["groups"], claims["member_id"], claims["affiliate"])
+        return json_response(status, {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME_S,
+                                      "claims": claims})
 
     # ------------------------------------------------------------------ clock
     def clock(self, request: Request) -> Response:

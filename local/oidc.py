@@ -10,10 +10,16 @@ oidc-client-ts) runs unchanged against the local stack:
     GET  /_local/cognito/oauth2/userInfo                    the caller's claims
     GET  /_local/cognito/logout?client_id=&logout_uri=      Cognito's sign-out: back to logout_uri
 
+    GET  /_local/cognito/signup                             the sign-up page (managed login's own path)
+    POST /_local/cognito/signup                             signs up in the user pool, signed in at once
+
 The tokens are the ones /_local/token mints (the same key, issuer and
 audience the emulated JWT authorizer checks). Unlike Cognito there is no
 password: the page asks who you are (sub, groups, member id, affiliate), and
-offers the demo users in one click.
+offers the demo users in one click; a person with an account in the local
+user pool (local.cognito) signs in with their e-mail, and the sign-up page
+creates one: the pool's post-confirmation trigger runs as in AWS, and the
+tokens carry the claims the pool then holds (member id and group once linked).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import re
 import secrets
 import threading
 import time
@@ -69,8 +76,9 @@ class _Grant:
 
 class CognitoEmulation:
     def __init__(self, authority: Authority, base_url: str, allowed_origins: Callable[[], Sequence[str]],
-                 demo_users: Callable[[], Sequence[DemoUser]] = lambda: ()):
+                 demo_users: Callable[[], Sequence[DemoUser]] = lambda: (), user_pool: Any = None):
         self.authority = authority
+        self.user_pool = user_pool  # local.cognito.LocalUserPool: accounts by e-mail, sign-up with its trigger
         self.base = base_url.rstrip("/") + PREFIX
         self.allowed_origins, self.demo_users = allowed_origins, demo_users
         self._codes: dict[str, _Grant] = {}
@@ -80,6 +88,7 @@ class CognitoEmulation:
             Rule(f"{PREFIX}/.well-known/jwks.json", methods=["GET"], endpoint=self.jwks),
             Rule(f"{PREFIX}/oauth2/authorize", methods=["GET", "POST"], endpoint=self.authorize),
             Rule(f"{PREFIX}/login", methods=["GET", "POST"], endpoint=self.authorize),  # managed login's own path
+            Rule(f"{PREFIX}/signup", methods=["GET", "POST"], endpoint=self.sign_up),
             Rule(f"{PREFIX}/oauth2/token", methods=["POST"], endpoint=self.token),
             Rule(f"{PREFIX}/oauth2/userInfo", methods=["GET"], endpoint=self.user_info),
             Rule(f"{PREFIX}/logout", methods=["GET"], endpoint=self.logout),
@@ -133,6 +142,14 @@ class CognitoEmulation:
             return self._form(params, MultiDict(), {})
 
         fields = MultiDict(request.form)
+        if "email" in fields and self.user_pool is not None:
+            # An account of the user pool: the token says what the pool holds for it now.
+            email = fields.get("email", "").strip()
+            found = self.user_pool.claims_for(email) if "@" in email else None
+            if found is None:
+                return self._form(params, fields, {"email": "No account has this e-mail: create one below, or "
+                                                            "check the address."}, status=422)
+            return self._grant(params, _pool_claims(found))
         demo = next((u for u in self.demo_users() if u.sub == fields.get("demo")), None)
         if demo is not None:
             fields = MultiDict({"sub": demo.sub, "groups": ",".join(demo.groups),
@@ -148,6 +165,10 @@ class CognitoEmulation:
             errors = {str(e["loc"][0]): _sentence(str(e["loc"][0]), e) for e in error.errors()}
             return self._form(params, fields, errors, status=422)
 
+        return self._grant(params, claims)
+
+    def _grant(self, params: Any, claims: TokenRequest) -> Response:
+        """Back to the client with a code for these claims."""
         code = secrets.token_urlsafe(24)
         with self._lock:
             now = time.time()
@@ -158,6 +179,46 @@ class CognitoEmulation:
                                        nonce=params.get("nonce") or None, scope=params.get("scope") or "openid",
                                        expires=now + CODE_LIFETIME_S)
         return self._back(params, {"code": code})
+
+    # ------------------------------------------------------------------ sign-up
+    def sign_up(self, request: Request) -> Response:
+        """The user pool's sign-up page: an e-mail (no password here), then the
+        confirmation, the post-confirmation trigger, and back to the client signed in."""
+        params = request.values if request.method == "POST" else request.args
+        problem = self._check_client(params) or (None if self.user_pool else "The local user pool is not running.")
+        if problem:
+            return _page(400, "Sign-up cannot start", f"<p role=\"alert\">{html.escape(problem)}</p>")
+        if request.method == "GET":
+            return self._sign_up_form(params, "", None)
+        email = request.form.get("email", "").strip()
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+            return self._sign_up_form(params, email, "Enter an e-mail address, like name@example.org.", status=422)
+        if self.user_pool.claims_for(email) is not None:
+            return self._sign_up_form(params, email, "An account with this e-mail exists already: sign in with it.",
+                                      status=422)
+        return self._grant(params, _pool_claims(self.user_pool.sign_up(email)))
+
+    def _sign_up_form(self, params: Any, email: str, error: str | None, status: int = 200) -> Response:
+        hidden = self._hidden(params)
+        body = f"""
+<p>This is the local stack's stand-in for the user pool's sign-up page. Use the e-mail address the institute
+has on file for you: your account is then linked to your member record as soon as it is confirmed.</p>
+{'<div role="alert" class="error"><p>Check the field marked below.</p></div>' if error else ''}
+<form method="post">
+  {hidden}
+  {_field("email", "E-mail address", "The address the institute writes to you at.", email, error)}
+  <button type="submit">Create account</button>
+</form>
+<p><a href="{html.escape(self.base)}/oauth2/authorize?{html.escape(self._query(params))}">I have an account</a></p>"""
+        return _page(status, "Create your account", body)
+
+    def _hidden(self, params: Any) -> str:
+        return "".join(
+            f'<input type="hidden" name="{name}" value="{html.escape(params[name])}">'
+            for name in OAUTH_PARAMETERS if params.get(name))
+
+    def _query(self, params: Any) -> str:
+        return urlencode({name: params[name] for name in OAUTH_PARAMETERS if params.get(name)})
 
     def _check_client(self, params: Any) -> str | None:
         if params.get("client_id") not in self.authority.audience:
@@ -178,10 +239,7 @@ class CognitoEmulation:
         return redirect(f"{params['redirect_uri']}{separator}{urlencode(answer)}", code=302)
 
     def _form(self, params: Any, fields: MultiDict, errors: dict[str, str], status: int = 200) -> Response:
-        hidden = "".join(
-            f'<input type="hidden" name="{name}" value="{html.escape(params[name])}">'
-            for name in ("response_type", "client_id", "redirect_uri", "state", "scope", "nonce",
-                         "code_challenge", "code_challenge_method") if params.get(name))
+        hidden = self._hidden(params)
 
         def field(name: str, label: str, hint: str, required: bool = False) -> str:
             error = errors.get(name)
@@ -196,12 +254,20 @@ class CognitoEmulation:
             f'<li><button type="submit" name="demo" value="{html.escape(u.sub)}">{html.escape(u.label)}</button></li>'
             for u in self.demo_users())
         summary = ("<div role=\"alert\" class=\"error\"><p>Check the fields marked below.</p></div>" if errors else "")
+        # People with an account in the local user pool (signed up, invited or linked by staff).
+        pool_form = (f'<form method="post" aria-labelledby="pool-title">{hidden}<h2 id="pool-title">Your account</h2>'
+                     + _field("email", "E-mail address", "The e-mail you signed up with.", fields.get("email", ""),
+                              errors.get("email"))
+                     + '<button type="submit">Continue with this e-mail</button></form>'
+                     f'<p><a href="{html.escape(self.base)}/signup?{html.escape(self._query(params))}">Create an '
+                     'account</a></p>') if self.user_pool is not None else ""
         # The demo users have a form of their own, so Enter in a field below submits "Sign in", not a demo user.
         demo_form = (f'<form method="post" aria-labelledby="demo-title">{hidden}<h2 id="demo-title">Demo users</h2>'
                      f'<ul class="demos">{demos}</ul></form>') if demos else ""
         body = f"""
 <p>This is the local stack's stand-in for the user pool's sign-in page: no password, say who you are.</p>
 {summary}
+{pool_form}
 {demo_form}
 <form method="post" aria-labelledby="any-title">
   {hidden}
@@ -270,6 +336,25 @@ class CognitoEmulation:
             return _page(400, "Sign-out failed", '<p role="alert">logout_uri is not one of the app client\'s '
                                                   'sign-out URLs.</p>')
         return redirect(target, code=302)
+
+
+OAUTH_PARAMETERS = ("response_type", "client_id", "redirect_uri", "state", "scope", "nonce", "code_challenge",
+                    "code_challenge_method")
+
+
+def _pool_claims(claims: dict[str, Any]) -> TokenRequest:
+    """What the pool holds for a user, as the claims a token carries."""
+    return TokenRequest.model_validate({"sub": claims["sub"], "groups": claims["groups"],
+                                        "member_id": claims.get("member_id"), "affiliate": claims.get("affiliate")})
+
+
+def _field(name: str, label: str, hint: str, value: str, error: str | None) -> str:
+    described = f"{name}-hint" + (f" {name}-error" if error else "")
+    return (f'<p><label for="{name}">{label}</label><br><span id="{name}-hint" class="hint">{hint}</span><br>'
+            + (f'<span id="{name}-error" class="error">{html.escape(error)}</span><br>' if error else "")
+            + f'<input id="{name}" name="{name}" type="email" value="{html.escape(value)}" '
+            f'aria-describedby="{described}"' + (' aria-invalid="true"' if error else "")
+            + ' required autocomplete="email"></p>')
 
 
 def _s256(verifier: str) -> str:

@@ -13,7 +13,7 @@ import re
 import sys
 from typing import Any
 
-from local import template
+from local import cognito, template
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account, the one the fake credentials map to
@@ -56,6 +56,7 @@ class LocalNames:
             self.queues[lid] = str(name)
         # Bucket names must be lower-case DNS labels.
         self.buckets = {lid: str(props.get("BucketName") or lid).lower() for lid, props in template.buckets().items()}
+        self.cognito_ids: dict[str, str] = {}  # filled by create_all: the user pool's and its client's ids
 
     def _parameters(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -97,6 +98,8 @@ class LocalNames:
                   "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
         if name in pseudo:
             return pseudo[name]
+        if name in self.cognito_ids:
+            return self.cognito_ids[name]
         resource = (template.load().get("Resources") or {}).get(name) or {}
         if resource.get("Type") == "AWS::Cognito::UserPool":
             return USER_POOL_ID
@@ -113,6 +116,8 @@ class LocalNames:
                 attribute, "")
         if name in self.tables:
             return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{self.tables[name]}" if attribute == "Arn" else ""
+        if name in self.cognito_ids and attribute == "Arn":
+            return f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{self.cognito_ids[name]}"
         return ""
 
     def resolve(self, value: Any) -> Any:
@@ -234,6 +239,9 @@ def create_all(names: LocalNames, session: Any) -> None:
         cors = (template.buckets()[logical_id].get("CorsConfiguration") or {}).get("CorsRules")
         if cors:
             s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [_cors_rule(names.resolve(r)) for r in cors]})
+
+    # The user pool on moto's Cognito: its id becomes the tokens' issuer and the functions' USER_POOL_ID.
+    names.cognito_ids.update(cognito.create_user_pool(session.client("cognito-idp"), names.resolve))
 
     sender = str(names.parameters.get(SENDER_PARAMETER) or "")
     if "@" in sender:

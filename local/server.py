@@ -24,7 +24,7 @@ from typing import Any
 import boto3
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from local import alarms, auth, oidc, outbox, resources, s3_policy, seed, sqs, state, template
+from local import alarms, auth, cognito, oidc, outbox, resources, s3_policy, seed, sqs, state, template
 from local import stripe as local_stripe
 from local.cors import Cors
 from local.gateway import Gateway
@@ -139,14 +139,19 @@ class LocalStack:
 
         self.invoker = Invoker(functions)
         self.invoker.load_all()
+        self.user_pool = cognito.LocalUserPool(session.client("cognito-idp"), self.names.cognito_ids,
+                                               self.invoker.invoke, functions)
+        self.user_pool.load(state.read_json(self.state_dir / state.USERS_FILE))
         self.sqs = session.client("sqs")
         self.alarms = alarms.Alarms(self.names.resolve, self._queue_depth)
         self.alarms.capture_metrics()
         portal_origins = lambda: [o for o in os.environ.get("PORTAL_ORIGINS", "").split(",") if o]  # noqa: E731
-        self.cognito = oidc.CognitoEmulation(self.authority, self.base_url, portal_origins, seed.demo_users)
+        self.cognito = oidc.CognitoEmulation(self.authority, self.base_url, portal_origins, seed.demo_users,
+                                             user_pool=self.user_pool)
         helpers = LocalHelpers(self.authority, self.invoker, self.outbox, self.clock, self.names.resolve,
                                self.snapshots.changed, stripe=self.stripe, cognito=self.cognito,
-                               dead_letter=self._dead_letter, alarms=self.alarms.states)
+                               dead_letter=self._dead_letter, alarms=self.alarms.states,
+                               user_pool=self.user_pool)
         portal = Portal(self.portal_config, connect_to=lambda: [f"http://{host}:{moto_port}"])
         self.gateway = Gateway(self.invoker, self.authority, helpers, self.snapshots.changed,
                                Cors(self.names.cors_configuration()), portal)
@@ -195,6 +200,7 @@ class LocalStack:
             state.OUTBOX_FILE: self.outbox.items(),
             state.DOCUMENTS_FILE: state.dump_buckets(self.s3, list(self.names.buckets.values())),
             state.CLOCK_FILE: {"today": self.clock.override.isoformat() if self.clock.override else None},
+            state.USERS_FILE: self.user_pool.dump(),
             local_stripe.STATE_FILE: self.stripe.state(),
         }
 

@@ -1,6 +1,6 @@
 """What the local stack keeps across restarts, under LOCAL_STATE_DIR: the
-table's items, the uploaded documents, the outbox, the clock override (and, in
-local.auth, the JWT signing key). Queue messages in flight at a stop are not
+table's items, the uploaded documents, the outbox, the clock override, the user
+pool's users (local.cognito) and, in local.auth, the JWT signing key. Queue messages in flight at a stop are not
 kept.
 
 Saved on a clean stop and, while running, within a couple of seconds of any
@@ -26,6 +26,7 @@ TABLE_FILE = "table.json"
 OUTBOX_FILE = "outbox.json"
 CLOCK_FILE = "clock.json"
 DOCUMENTS_FILE = "documents.json"
+USERS_FILE = "user-pool.json"
 BATCH_WRITE_MAX = 25  # BatchWriteItem's limit per call
 
 

@@ -86,6 +86,7 @@ class Function:
     http_routes: list[dict[str, Any]] = field(default_factory=list)
     sqs_sources: list[dict[str, Any]] = field(default_factory=list)
     schedules: list[dict[str, Any]] = field(default_factory=list)
+    cognito_triggers: list[dict[str, Any]] = field(default_factory=list)
     # Asynchronous invocations (schedules): Lambda's retries, then the function's dead-letter queue.
     async_retries: int = 2
     dead_letter_queue: Any = None  # the DeadLetterQueue's TargetArn (a !GetAtt of a queue), if any
@@ -128,6 +129,8 @@ def functions() -> dict[str, Function]:
                         "report_failures": "ReportBatchItemFailures" in (event_props.get("FunctionResponseTypes") or []),
                     }
                 )
+            elif event["Type"] == "Cognito":
+                function.cognito_triggers.append({"name": event_name, "trigger": event_props.get("Trigger")})
             elif event["Type"] in ("ScheduleV2", "Schedule"):
                 function.schedules.append(
                     {

@@ -6,7 +6,7 @@
 // `cognito:groups`, `custom:member_id` and `custom:affiliate` (a Cognito access
 // token has no custom attributes), and its `aud` is the app client id that the
 // API's JWT authorizer expects.
-import { User, UserManager, WebStorageStateStore } from "oidc-client-ts";
+import { OidcClient, User, UserManager, WebStorageStateStore, type UserManagerSettings } from "oidc-client-ts";
 import type { PortalConfig } from "./config";
 
 export type Group = "member" | "affiliate" | "naaei";
@@ -23,6 +23,8 @@ export interface Session {
 export interface Auth {
   current(): Session | null;
   signIn(returnTo?: string): Promise<void>;
+  /** The user pool's sign-up page (managed login's /signup), back here signed in. */
+  signUp(returnTo?: string): Promise<void>;
   completeSignIn(): Promise<string>;
   signOut(): Promise<void>;
   onChange(listener: (session: Session | null) => void): () => void;
@@ -49,7 +51,7 @@ function sessionOf(user: User | null): Session | null {
 
 export async function createAuth(config: PortalConfig): Promise<Auth> {
   const origin = window.location.origin;
-  const manager = new UserManager({
+  const settings: UserManagerSettings = {
     authority: config.authority,
     client_id: config.clientId,
     redirect_uri: `${origin}/auth/callback`,
@@ -61,7 +63,8 @@ export async function createAuth(config: PortalConfig): Promise<Auth> {
     // Renews with the refresh token shortly before the ID token expires.
     automaticSilentRenew: true,
     loadUserInfo: false,
-  });
+  };
+  const manager = new UserManager(settings);
   let session = sessionOf(await manager.getUser());
   const listeners = new Set<(session: Session | null) => void>();
   const publish = (next: Session | null) => {
@@ -83,6 +86,12 @@ export async function createAuth(config: PortalConfig): Promise<Auth> {
     current: () => session,
     async signIn(returnTo = window.location.pathname + window.location.search) {
       await manager.signinRedirect({ state: { returnTo } });
+    },
+    async signUp(returnTo = "/") {
+      // The same request as a sign-in (state and PKCE kept where the callback looks for
+      // them), sent to the sign-up page that managed login serves beside /oauth2/authorize.
+      const request = await new OidcClient(settings).createSigninRequest({ state: { returnTo }, request_type: "si:r" });
+      window.location.assign(request.url.replace("/oauth2/authorize", "/signup"));
     },
     async completeSignIn() {
       const user = await manager.signinCallback();

@@ -156,7 +156,8 @@ def check_page(page: Page, name: str) -> None:
 
 # The screenshots the README shows (docs/screenshots/).
 DOCUMENTED = {"member-dashboard", "member-cec-form", "member-cecs-submitted", "member-contact-error",
-              "office-roster-preview", "staff-rule-set", "staff-invoice-run", "staff-review"}
+              "office-roster-preview", "staff-rule-set", "staff-invoice-run", "staff-review",
+              "staff-import-done", "member-not-linked"}
 
 
 def expect_no_busy(page: Page) -> None:

@@ -49,8 +49,8 @@ class LocalServer:
             try:
                 if requests.get(f"{self.url}/health", timeout=1).status_code == 200:
                     return self
-            except requests.RequestException:  # refused, or too slow to answer yet: not up
-                pass
+            except requests.RequestException:
+                pass  # not listening yet, or too busy starting to answer within the second
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"local stack not healthy within {START_TIMEOUT_S} s:\n{self.output()}")

@@ -18,12 +18,14 @@ from local import apigw, template
 
 TABLE = "renewal-test"
 BUCKET = "renewal-documents-test"
+IMPORTS_BUCKET = "renewal-imports-test"
+POOL: dict[str, str] = {}  # logical id -> the mock user pool's and client's ids
 
 
 def _reset_adapters() -> None:
-    from renewal.adapters import documents, notify, queue, store
+    from renewal.adapters import documents, notify, queue, store, user_pool
 
-    for adapter in (store, queue, notify, documents):
+    for adapter in (store, queue, notify, documents, user_pool):
         adapter.reset()
 
 
@@ -49,8 +51,15 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             QUEUES[name] = url
         monkeypatch.setenv("INVOICE_JOB_QUEUE_URL", QUEUES["InvoiceJobQueue"])
         monkeypatch.setenv("CEC_SUBMISSION_QUEUE_URL", QUEUES["CecSubmissionQueue"])
+        monkeypatch.setenv("IMPORT_JOB_QUEUE_URL", QUEUES["ImportJobQueue"])
         monkeypatch.setenv("DOCUMENTS_BUCKET", BUCKET)
         boto3.client("s3").create_bucket(Bucket=BUCKET)
+        monkeypatch.setenv("IMPORTS_BUCKET", IMPORTS_BUCKET)
+        boto3.client("s3").create_bucket(Bucket=IMPORTS_BUCKET)
+        from local import cognito
+
+        POOL.update(cognito.create_user_pool(boto3.client("cognito-idp")))
+        monkeypatch.setenv("USER_POOL_ID", POOL["UserPool"])
         boto3.client("ses").verify_email_identity(EmailAddress="renewals@example.org")
         yield client
         _reset_adapters()

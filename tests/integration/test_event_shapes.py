@@ -25,13 +25,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local import apigw, schedules, sqs, template
+from local import apigw, cognito, schedules, sqs, template
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 DATA_MAPS = {
     ("headers",), ("queryStringParameters",), ("pathParameters",), ("stageVariables",),
     ("requestContext", "authorizer", "jwt", "claims"),
-    ("Records", "attributes"), ("Records", "messageAttributes"),
+    ("Records", "attributes"), ("Records", "messageAttributes"), ("request", "userAttributes"),
 }
 
 
@@ -41,7 +41,9 @@ def samples(kind: str) -> list[Path]:
         event = json.loads(path.read_text())
         is_http = isinstance(event, dict) and "routeKey" in event
         is_sqs = isinstance(event, dict) and "Records" in event
-        if {"http": is_http, "sqs": is_sqs, "schedule": not (is_http or is_sqs)}[kind]:
+        is_cognito = isinstance(event, dict) and "triggerSource" in event
+        if {"http": is_http, "sqs": is_sqs, "cognito": is_cognito,
+                "schedule": not (is_http or is_sqs or is_cognito)}[kind]:
             found.append(path)
     return found
 
@@ -143,3 +145,16 @@ def test_schedule_sample_is_what_the_local_stack_sends(path: Path) -> None:
         assert built == sample
     else:
         assert shape_differences(sample, built) == []
+
+
+@pytest.mark.parametrize("path", samples("cognito"), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_user_pool_trigger_sample_is_what_the_local_pool_sends(path: Path) -> None:
+    sample = json.loads(path.read_text())
+    function = template.functions()[path.parent.name]
+    assert [t["trigger"] for t in function.cognito_triggers] == ["PostConfirmation"]
+
+    built = cognito.post_confirmation_event(sample["userPoolId"], sample["callerContext"]["clientId"],
+                                            sample["userName"], dict(sample["request"]["userAttributes"]))
+
+    assert shape_differences(sample, built) == []
+    assert built["triggerSource"] == sample["triggerSource"]

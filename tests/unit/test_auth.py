@@ -57,9 +57,17 @@ def test_member_id_comes_from_the_token():
     assert principal.require_member() == "M-1"
 
 
-def test_member_without_member_id_claim_is_forbidden():
-    with pytest.raises(Forbidden):
-        Principal.from_claims({"sub": "u1", "cognito:groups": "[member]"}).require_member()
+def test_an_account_without_member_id_is_told_it_is_not_linked():
+    for claims in ({"sub": "u1", "cognito:groups": "[member]"}, {"sub": "u1"}, {"sub": "u1", "cognito:groups": "[]"}):
+        with pytest.raises(Forbidden) as refused:
+            Principal.from_claims(claims).require_member()
+        assert refused.value.code == "account_not_linked"
+
+
+def test_a_member_id_without_the_member_group_is_forbidden():
+    with pytest.raises(Forbidden) as refused:
+        Principal.from_claims({"sub": "u1", "custom:member_id": "M-1"}).require_member()
+    assert refused.value.code == "forbidden"
 
 
 def test_no_claims_is_unauthorized():

@@ -293,3 +293,50 @@ def test_credential_status_matches_the_renewal_status_of_the_current_year(today,
     renewal = standing.invoice_standing(related[0], related, today).status
     expected = {OPEN: "active", GRACE: "grace", LAPSED: "lapsed"}[renewal] if today.year == 2027 else "active"
     assert credential_standing("CAM", related, today) == {"status": expected, "renewed_through": None}
+
+
+# ------------------------------------------------------------------ history from the previous system
+
+
+class _Rules:
+    due_date, grace_ends = DUE, GRACE_ENDS
+
+
+def _imported(settled, earned_on="2015-06-01", code="CAM"):
+    return {"settled_through": settled, "credentials": [{"code": code, "earned_on": earned_on}]}
+
+
+@given(st.integers(2015, 2030), st.dates(dt.date(2026, 1, 1), dt.date(2028, 12, 31)))
+def test_a_year_settled_before_reads_renewed_through_it(settled, today):
+    found = credential_standing("CAM", [], today, profile=_imported(settled))
+    assert found["renewed_through"] == settled
+    if settled >= today.year:
+        assert found["status"] == "active"
+
+
+@pytest.mark.parametrize("today, rules, expected", [
+    (dt.date(2027, 1, 1), _Rules, "active"),      # behind on 2027 only, before its due date: open
+    (dt.date(2027, 2, 1), _Rules, "grace"),
+    (dt.date(2027, 4, 1), _Rules, "lapsed"),
+    (dt.date(2027, 4, 1), None, "active"),        # no 2027 rules here: its deadlines are unknown
+])
+def test_the_current_year_unsettled_follows_this_years_rules(today, rules, expected):
+    assert credential_standing("CAM", [], today, profile=_imported(2026), current_rules=rules)["status"] == expected
+    assert standing.needs_current_rules(_imported(2026), [], today)
+
+
+def test_a_whole_year_unsettled_is_lapsed_without_rules():
+    assert credential_standing("CAM", [], dt.date(2027, 4, 1), profile=_imported(2025))["status"] == LAPSED.lower()
+
+
+def test_a_credential_earned_after_the_settled_year_has_no_history():
+    found = credential_standing("CAS", [], dt.date(2026, 11, 28), profile=_imported(2025, "2026-04-01", "CAS"))
+    assert found == {"status": "active", "renewed_through": None}
+    assert credential_standing("CAMT", [], dt.date(2026, 11, 28), profile=_imported(2025, code="CAMT")) == {
+        "status": "lifetime", "renewed_through": None}
+
+
+def test_settled_years_are_not_invoiced_again():
+    assert standing.settled_before(_imported(2027), 2027)
+    assert not standing.settled_before(_imported(2026), 2027)
+    assert not standing.settled_before({}, 2027)

@@ -5,6 +5,7 @@ import { useEffect } from "preact/hooks";
 import { useApp } from "../app-context";
 import { Loading } from "../ui/states";
 import { usePageTitle } from "../ui/hooks";
+import { NotLinked } from "./account/not-linked";
 import { groupNames, type Page } from ".";
 
 export function Guard({ page, props }: { page: Page; props: object }) {
@@ -12,6 +13,7 @@ export function Guard({ page, props }: { page: Page; props: object }) {
   const Component = page.component;
   if (page.public) return <Component {...props} />;
   if (!session) return <SigningIn start={() => void auth.signIn()} />;
+  if (page.group === "member" && session.groups.length === 0) return <NotLinked />;
   if (page.group && !session.groups.includes(page.group)) return <NotAllowed group={page.group} />;
   return <Component {...props} />;
 }

@@ -2,6 +2,7 @@
 // holders, and the list of their pages for affiliate and institute staff.
 import { useApp } from "../app-context";
 import { usePageTitle } from "../ui/hooks";
+import { NotLinked } from "./account/not-linked";
 import { Dashboard } from "./member/dashboard";
 import { navigation } from ".";
 
@@ -9,6 +10,8 @@ export function Home() {
   const { session } = useApp();
   if (!session) return <Welcome />;
   if (session.groups.includes("member")) return <Dashboard />;
+  // Signed up, but no member record matched the e-mail (or staff have not linked it yet).
+  if (session.groups.length === 0) return <NotLinked />;
   return <StaffStart />;
 }
 
@@ -28,6 +31,16 @@ function Welcome() {
       <p>
         <button type="button" onClick={() => void auth.signIn("/")}>
           Sign in to start
+        </button>
+      </p>
+      <h2>First time here?</h2>
+      <p>
+        Create your account with the e-mail address the institute has on file for you: it is linked to your member record
+        as soon as you confirm it, and your renewal is waiting for you.
+      </p>
+      <p>
+        <button type="button" class="secondary" onClick={() => void auth.signUp("/")}>
+          Create your account
         </button>
       </p>
       <p>

@@ -21,6 +21,7 @@ import { SignedOut } from "./public/signed-out";
 import { Verify } from "./public/verify";
 import { MemberRecord } from "./staff/member";
 import { EditMember, NewMember } from "./staff/member-edit";
+import { Imports } from "./staff/imports";
 import { Members } from "./staff/members";
 import { Payments } from "./staff/payments";
 import { Reports } from "./staff/reports";
@@ -66,6 +67,7 @@ export const pages: Page[] = [
   { path: "/staff/payments", component: Payments, group: "naaei" },
   { path: "/staff/waivers", component: StaffWaivers, group: "naaei" },
   { path: "/staff/reports", component: Reports, group: "naaei" },
+  { path: "/staff/imports", component: Imports, group: "naaei" },
 ];
 
 export interface Section {
@@ -105,6 +107,7 @@ export const navigation: Section[] = [
       { href: "/staff/payments", label: "Payments" },
       { href: "/staff/waivers", label: "Waivers" },
       { href: "/staff/reports", label: "Reports" },
+      { href: "/staff/imports", label: "Import members" },
     ],
   },
 ];

@@ -193,7 +193,11 @@ def handle(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> 
     if needed:
         try:
             claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt", {}).get("claims")
-            auth.Principal.from_claims(claims).require(*needed)
+            caller = auth.Principal.from_claims(claims)
+            if needed == (auth.MEMBER,):
+                caller.require_member()
+            else:
+                caller.require(*needed)
         except (Unauthorized, Forbidden) as error:
             return _refusal(error)
     if event.get("isBase64Encoded") and event.get("body"):

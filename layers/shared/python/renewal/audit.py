@@ -2,14 +2,15 @@
 
 Entries are written in the same transaction as the change they describe, so a
 change is never recorded without its entry, nor an entry without its change.
+An import writes members in bulk without transactions: its entry is derived
+from the import's mark on the profile (renewal.imports) under a key of its own,
+and written again until it stands, so it is never lost either.
 """
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
-
-
 
 from renewal import clock, keys
 from renewal.adapters import store
@@ -28,16 +29,15 @@ class AuditEntry(Model):
     changes: dict[str, Any]
 
 
+def entry_record(actor: str, *, history_pk: str, action: str, changes: dict[str, Any], at: str | None = None,
+                 audit_id: str | None = None, **extra: Any) -> dict[str, Any]:
+    at = at or clock.now_precise_iso()
+    return {**keys.audit_key(history_pk, at, audit_id or uuid.uuid4().hex[:12]), "at": at, "actor": actor,
+            "action": action, "changes": changes, **extra}
+
+
 def entry_op(principal: Principal, *, history_pk: str, action: str, changes: dict[str, Any]) -> dict[str, Any]:
-    at = clock.now_precise_iso()
-    record = {
-        **keys.audit_key(history_pk, at, uuid.uuid4().hex[:12]),
-        "at": at,
-        "actor": principal.actor,
-        "action": action,
-        "changes": changes,
-    }
-    return store.put_op(record)
+    return store.put_op(entry_record(principal.actor, history_pk=history_pk, action=action, changes=changes))
 
 
 def diff(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -73,10 +73,15 @@ class Principal:
         return self.require(NAAEI)
 
     def require_member(self) -> str:
-        """The member id of a `member` caller; it comes from the token, never the URL."""
-        self.require(MEMBER)
+        """The member id of a `member` caller; it comes from the token, never the URL.
+        A signed-in account not linked to a member yet is told so (the portal
+        shows what to do: ask the institute, or sign up with the e-mail on file)."""
         if not self.member_id:
-            raise Forbidden("The token carries no member id (claim custom:member_id).")
+            raise Forbidden(
+                "Your sign-in account is not linked to a member record yet. Sign up with the e-mail address the "
+                "institute has on file for you, or ask the institute to link your account.",
+                code="account_not_linked")
+        self.require(MEMBER)
         return self.member_id
 
     def require_affiliate(self) -> str:

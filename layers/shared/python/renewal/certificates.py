@@ -10,7 +10,7 @@ from typing import Any
 
 
 
-from renewal import clock, keys, pdf, standing
+from renewal import clock, keys, members, pdf, standing
 from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.credentials import CredentialCode
@@ -37,7 +37,8 @@ def _standing(profile: dict[str, Any], related: list[dict[str, Any]], code: str)
     held = _held(profile, code)
     if held is None:
         return None
-    return {**held, **standing.credential_standing(code, related, clock.today())}
+    return {**held, **standing.credential_standing(code, related, clock.today(), profile=profile,
+                                                   current_rules=members.current_rules(profile, related))}
 
 
 def _number(member_id: str, code: str, related: list[dict[str, Any]]) -> str:

@@ -64,6 +64,28 @@ def max_upload_bytes() -> int:
     return int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 
 
+def imports_bucket() -> str:
+    """Where staff upload member files and the import runs write their error files."""
+    return os.environ.get("IMPORTS_BUCKET", "")
+
+
+def max_import_bytes() -> int:
+    return int(os.environ.get("MAX_IMPORT_BYTES", str(50 * 1024 * 1024)))
+
+
+def import_job_queue_url() -> str:
+    return os.environ.get("IMPORT_JOB_QUEUE_URL", "")
+
+
+def import_job_max_receives() -> int:
+    """The import-job queue's maxReceiveCount (see invoice_job_max_receives)."""
+    return int(os.environ.get("IMPORT_JOB_MAX_RECEIVES", "5"))
+
+
+def user_pool_id() -> str:
+    return os.environ.get("USER_POOL_ID", "")
+
+
 def max_uploads_per_day() -> int:
     """Uploads a member may start in a day. Unattached ones expire after a day,
     so at most about twice this many are ever waiting in the bucket."""

@@ -11,9 +11,12 @@ index over them.
 - A search matches the members who have a term starting with each word of the
   query; an e-mail (a query with "@") matches the members whose e-mail equals
   it, whatever its case.
-- Entries are written *before* the profile they describe, and the profile's
-  conditional write decides: a writer that loses rewrites the entries of what
-  won (`repair`), so the entries always end up describing the stored profile.
+- The e-mail and the affiliate's list are keys of the profile itself (GSI1 and
+  GSI3), so they change in the same write as the profile. Name and id terms need
+  an item each: they are written *before* the profile they describe, and the
+  profile's conditional write decides: a writer that loses rewrites the entries
+  of what won (`repair`), so the entries always end up describing the stored
+  profile.
 """
 
 from __future__ import annotations
@@ -102,7 +105,7 @@ def _summary(profile: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def entries(profile: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """The directory entries of a profile, by sort key."""
+    """The directory entries of a profile (one per term), by sort key."""
     if not profile:
         return {}
     member_id, affiliate = profile["member_id"], profile.get("affiliate")
@@ -115,13 +118,20 @@ def entries(profile: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
         if affiliate:
             record.update(keys.affiliate_search_index(affiliate, value, member_id))
         found[record[keys.SK]] = record
-    if summary["email"]:
-        found[keys.DIRECTORY_EMAIL] = {**keys.directory_key(member_id, keys.DIRECTORY_EMAIL), **summary,
-                                       "terms": terms, **keys.email_index(email_key(summary["email"]), member_id)}
-    if affiliate:
+    return found
+
+
+def profile_keys(profile: Mapping[str, Any]) -> dict[str, str]:
+    """The index keys the profile itself carries: its e-mail (GSI1, for the e-mail
+    lookup) and its affiliate's list (GSI3). On the profile, they change with it
+    in the same write."""
+    found: dict[str, str] = {}
+    email = (profile.get("contact") or {}).get("email")
+    if email:
+        found.update(keys.email_index(email_key(email), profile["member_id"]))
+    if profile.get("affiliate"):
         sort_name = f"{term(profile['last_name'])} {term(profile['first_name'])}"
-        found[keys.DIRECTORY_LIST] = {**keys.directory_key(member_id, keys.DIRECTORY_LIST), **summary, "terms": terms,
-                                      **keys.affiliate_members_index(affiliate, sort_name, member_id)}
+        found.update(keys.affiliate_members_index(profile["affiliate"], sort_name, profile["member_id"]))
     return found
 
 
@@ -157,7 +167,8 @@ def repair(member_id: str, written: Mapping[str, Any]) -> None:
 
 
 def members_with_email(email: str) -> list[str]:
-    """The ids of the members whose e-mail on file is `email`, whatever its case."""
+    """The ids of the members whose e-mail on file is `email`, whatever its case
+    (one Query of the profiles' e-mail index)."""
     return [item["member_id"] for item in store.query_all(keys.email_partition(email_key(email)), index=keys.GSI1)]
 
 
@@ -206,9 +217,12 @@ def _page(partition: str, index: str, prefix: str | None, words: list[str], limi
     return MemberSearch(items=list(found.values()), next_token=token)
 
 
-def _view(entry: Mapping[str, Any]) -> MemberSummary:
+def _view(item: Mapping[str, Any]) -> MemberSummary:
+    """A row from a directory entry or from a profile (the e-mail and list indexes hold profiles)."""
+    email = item["email"] if "email" in item else (item.get("contact") or {}).get("email")
+    codes = [c["code"] if isinstance(c, Mapping) else c for c in item.get("credentials") or []]
     return MemberSummary(
-        member_id=entry["member_id"], name=f"{entry['first_name']} {entry['last_name']}",
-        first_name=entry["first_name"], last_name=entry["last_name"], email=entry.get("email"),
-        affiliate=entry.get("affiliate"), credentials=list(entry.get("credentials") or []),
+        member_id=item["member_id"], name=f"{item['first_name']} {item['last_name']}",
+        first_name=item["first_name"], last_name=item["last_name"], email=email,
+        affiliate=item.get("affiliate"), credentials=codes,
     )

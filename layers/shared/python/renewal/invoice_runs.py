@@ -268,6 +268,8 @@ def _invoice_member(run_id: str, rule_set: RuleSet, profile: Mapping[str, Any] |
     if profile is None:
         return "not_required", None
     year = rule_set.renewal_year
+    if standing.settled_before(profile, year):
+        return "already_invoiced", None  # by the previous system, which settled the year
     waivers = profile.get("waivers", [])  # kept on the profile by the waiver service, for this run
     if standing.military_waived(waivers, year):
         # Dues waived: the year is recorded as a void invoice (reports list it), never billed.

@@ -13,15 +13,18 @@ Item keys (PK / SK):
   STRIPE_EVENT#{id}   EVENT                a Stripe event already applied (dedupe; TTL)
   DEADLETTER#{kind}   {letter_id}          a message that failed every delivery (or a failed scheduled run), kept for replay
 
-  DIRECTORY#{member_id} TERM#{term} | EMAIL | LIST   the member's entries in the member directory
+  DIRECTORY#{member_id} TERM#{term}        the member's entries in the member directory, one per term
+  MEMBER#{member_id}  ACCOUNT              the member's sign-in account (invited or linked)
+  STAFF_UPLOAD#{id}   UPLOAD               a member file staff uploaded (S3 key, size)
+  IMPORT#{import_id}  IMPORT | ERRORS#{batch}  an import run (GSI1 IMPORTS / started_at), the rows each batch rejected
 
 Index keys:
   GSI2PK MEMBERS#{shard}    GSI2SK {member_id}          members holding any credential, sharded
                                                         so an invoice run reads them in parallel
   GSI1PK SEARCH#{t[:2]}     GSI1SK {term}#{member_id}   directory: name and id terms, by their first two characters
-  GSI1PK EMAIL#{email}      GSI1SK {member_id}          directory: the members with an e-mail (case-folded)
+  GSI1PK EMAIL#{email}      GSI1SK {member_id}          the profiles with an e-mail (case-folded)
   GSI3PK AFFSEARCH#{aff}    GSI3SK {term}#{member_id}   directory: an affiliate's own members' terms
-  GSI3PK AFFILIATE#{aff}    GSI3SK {last first}#{id}    directory: an affiliate's members by name
+  GSI3PK AFFILIATE#{aff}    GSI3SK {last first}#{id}    the profiles of an affiliate's members, by name
 """
 
 from __future__ import annotations
@@ -279,17 +282,15 @@ def dead_letter_key(kind: str, letter_id: str) -> dict[str, str]:
 
 # ---- the member directory: search by id, e-mail or name (issues #13, #15)
 #
-# Each member has a few small entry items beside the profile, rewritten in the
-# same transaction as it: one per searchable term (member id, first and last
-# name and their words), one for the e-mail and one for the affiliate's list.
+# Each member has a few small entry items beside the profile, one per searchable
+# term (member id, first and last name and their words); the e-mail and the
+# affiliate's list are keys of the profile itself.
 # Terms are already normalised (renewal.directory): lower case, no accents, no
 # punctuation. Staff search partitions by a term's first two characters, so no
 # index partition holds more than a slice of the members, even when every
 # member id starts with the same letter.
 
 DIRECTORY_TERM = "TERM#"
-DIRECTORY_EMAIL = "EMAIL"
-DIRECTORY_LIST = "LIST"
 
 
 def directory_pk(member_id: str) -> str:
@@ -330,3 +331,49 @@ def affiliate_members_partition(affiliate: str) -> str:
 
 def affiliate_members_index(affiliate: str, sort_name: str, member_id: str) -> dict[str, str]:
     return {"GSI3PK": affiliate_members_partition(affiliate), "GSI3SK": f"{sort_name}#{member_id}"}
+
+
+# ---- going live: member imports and sign-in accounts (issue #15)
+
+
+ACCOUNT = "ACCOUNT"
+
+
+def account_key(member_id: str) -> dict[str, str]:
+    """The member's sign-in account (username, invited or linked): beside the profile."""
+    return {PK: member_pk(member_id), SK: ACCOUNT}
+
+
+def staff_upload_key(upload_id: str) -> dict[str, str]:
+    return {PK: f"STAFF_UPLOAD#{upload_id}", SK: "UPLOAD"}
+
+
+def import_upload_object_key(upload_id: str) -> str:
+    return f"uploads/{upload_id}.csv"
+
+
+def import_errors_object_key(import_id: str) -> str:
+    return f"errors/{import_id}.csv"
+
+
+def import_pk(import_id: str) -> str:
+    return f"IMPORT#{import_id}"
+
+
+def import_key(import_id: str) -> dict[str, str]:
+    return {PK: import_pk(import_id), SK: "IMPORT"}
+
+
+IMPORT_ERRORS_PREFIX = "ERRORS#"
+
+
+def import_errors_key(import_id: str, batch_id: str) -> dict[str, str]:
+    """The rows one batch of an import rejected (read back to write the error file)."""
+    return {PK: import_pk(import_id), SK: f"{IMPORT_ERRORS_PREFIX}{batch_id}"}
+
+
+IMPORTS_PARTITION = "IMPORTS"
+
+
+def imports_index(started_at: str, import_id: str) -> dict[str, str]:
+    return {"GSI1PK": IMPORTS_PARTITION, "GSI1SK": f"{started_at}#{import_id}"}

@@ -157,18 +157,28 @@ class MemberIn(Model):
     contact: Contact = Field(default_factory=Contact)
     credentials: list[CredentialIn] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _one_of_each_credential(self) -> MemberIn:
-        codes = [credential.code for credential in self.credentials]
+    @field_validator("credentials")
+    @classmethod
+    def _one_of_each_credential(cls, credentials: list[CredentialIn]) -> list[CredentialIn]:
+        codes = [credential.code for credential in credentials]
         if len(codes) != len(set(codes)):
             raise ValueError("a credential is listed twice (NALP is the same credential as CALP)")
-        return self
+        return credentials
 
 
 class MemberWaiver(Model):
     waiver_id: str
     type: str
     renewal_year: int
+
+
+class MemberAccount(Model):
+    """The member's sign-in account, as far as this system knows it."""
+
+    username: str
+    email: str | None = None
+    status: Literal["invited", "linked"]
+    at: str
 
 
 class Member(Model):
@@ -179,6 +189,7 @@ class Member(Model):
     contact: Contact
     credentials: list[Credential]
     waivers: list[MemberWaiver] = Field(default_factory=list, description="Active waivers (military, emeritus).")
+    account: MemberAccount | None = Field(default=None, description="The sign-in account: invited or linked.")
 
 
 def _profile_record(member_id: str, body: MemberIn, version: int, created_at: str) -> dict[str, Any]:
@@ -196,10 +207,12 @@ def _profile_record(member_id: str, body: MemberIn, version: int, created_at: st
     }
     if body.credentials:
         record.update(keys.credential_holders_index(member_id))
+    record.update(directory.profile_keys(record))
     return record
 
 
-def _comparable(record: dict[str, Any] | None) -> dict[str, Any]:
+def comparable(record: dict[str, Any] | None) -> dict[str, Any]:
+    """The member's own data, as staff and imports write it (what an audit entry compares)."""
     if not record:
         return {}
     return {name: record.get(name) for name in ("first_name", "last_name", "affiliate", "contact", "credentials")}
@@ -224,7 +237,7 @@ def _write_profile(principal: Principal, record: dict[str, Any], previous: dict[
                     principal,
                     history_pk=keys.member_history_pk(record["member_id"]),
                     action=action,
-                    changes=audit.diff(_comparable(previous), _comparable(record)),
+                    changes=audit.diff(comparable(previous), comparable(record)),
                 ),
             ]
         )
@@ -234,9 +247,8 @@ def _write_profile(principal: Principal, record: dict[str, Any], previous: dict[
         raise Conflict("The member was changed by someone else at the same time; reload and try again.") from error
 
 
-def upsert_member(principal: Principal, member_id: str, body: MemberIn) -> tuple[Member, bool]:
-    """Create or replace a member (staff). Returns the member and whether it was created."""
-    principal.require_staff()
+def check_member(member_id: str, body: MemberIn) -> None:
+    """The rules beyond the model's own validation, shared by PUT and the import."""
     if body.member_id is not None and body.member_id != member_id:
         raise ValidationFailed(
             "member_id in the body does not match the id in the path.",
@@ -249,12 +261,30 @@ def upsert_member(principal: Principal, member_id: str, body: MemberIn) -> tuple
             "A credential cannot be earned in the future.",
             details=[{"field": "credentials.earned_on", "codes": future, "today": today.isoformat()}],
         )
-    previous = store.get(keys.member_key(member_id))
+
+
+# Kept on the profile by other services, not part of the member's data that staff
+# send: waivers (renewal.waivers) and the renewal history an import brought in.
+CARRIED_OVER = ("waivers", "settled_through")
+
+
+def replacement_record(member_id: str, body: MemberIn, previous: dict[str, Any] | None) -> dict[str, Any]:
+    """The profile that replaces `previous` with `body`."""
     version = (previous or {}).get("version", 0) + 1
     created_at = (previous or {}).get("created_at") or clock.now_iso()
     record = _profile_record(member_id, body, version, created_at)
-    if previous and previous.get("waivers"):
-        record["waivers"] = previous["waivers"]  # granted by the waiver service, not part of the member's data
+    for name in CARRIED_OVER:
+        if previous and previous.get(name) is not None:
+            record[name] = previous[name]
+    return record
+
+
+def upsert_member(principal: Principal, member_id: str, body: MemberIn) -> tuple[Member, bool]:
+    """Create or replace a member (staff). Returns the member and whether it was created."""
+    principal.require_staff()
+    check_member(member_id, body)
+    previous = store.get(keys.member_key(member_id))
+    record = replacement_record(member_id, body, previous)
     _write_profile(principal, record, previous, "member.create" if previous is None else "member.update")
     return _member_view(record, []), previous is None
 
@@ -287,11 +317,25 @@ def _member_view(profile: dict[str, Any], related: list[dict[str, Any]]) -> Memb
         affiliate=profile.get("affiliate"),
         contact=_stored_contact(profile.get("contact") or {}),
         credentials=[
-            Credential(code=code, earned_on=earned_on, **standing.credential_standing(code, related, clock.today()))
+            Credential(code=code, earned_on=earned_on, **standing.credential_standing(
+                code, related, clock.today(), profile=profile, current_rules=current_rules(profile, related)))
             for code, earned_on in held
         ],
         waivers=[MemberWaiver(**w) for w in profile.get("waivers", [])],
+        account=next((MemberAccount(**{k: i.get(k) for k in MemberAccount.model_fields})
+                      for i in related if i["SK"] == keys.ACCOUNT), None),
     )
+
+
+def current_rules(profile: dict[str, Any], related: list[dict[str, Any]]) -> Any:
+    """This year's rule set, read only for a member behind on a year the previous
+    system ran (one GetItem more for them; none for everyone else)."""
+    today = clock.today()
+    if not standing.needs_current_rules(profile, related, today):
+        return None
+    from renewal.rules import load_rule_set
+
+    return load_rule_set(today.year)
 
 
 def get_member(principal: Principal, member_id: str) -> Member:
@@ -320,5 +364,6 @@ def patch_contact(principal: Principal, patch: ContactPatch) -> Member:
             ) from None
     record = {**profile, "contact": {**contact, **changes}, "updated_at": clock.now_iso(),
               "version": profile.get("version", 0) + 1}
+    record.update(directory.profile_keys(record))  # a new e-mail moves the profile in the e-mail index
     _write_profile(principal, record, profile, "contact.update", reindex=directory.summary_changed(profile, record))
     return _member_view(record, related)

@@ -75,6 +75,10 @@ def renewal_view(rule_set: RuleSet, profile: dict[str, Any], related: list[dict[
             cec_complete=done, due_date=rule_set.due_date, grace_ends=rule_set.grace_ends, today=today,
         )
         invoice_id, due = None, 0
+        if standing.settled_before(profile, year):
+            # Settled in the previous system (the import's renewed_through): renewed, nothing owed here.
+            status, paid, done = standing.RENEWED, True, True
+    settled = invoice is None and standing.settled_before(profile, year)
     return Renewal(
         renewal_year=year,
         status=status,
@@ -92,8 +96,8 @@ def renewal_view(rule_set: RuleSet, profile: dict[str, Any], related: list[dict[
             approved=tally.approved,
             approved_in_network=tally.approved_in_network,
             in_review=tally.in_review,
-            outstanding=0.0 if waived else max(0.0, required - tally.approved),
-            outstanding_in_network=0.0 if waived else max(0.0, in_network_required - tally.approved_in_network),
+            outstanding=0.0 if waived or settled else max(0.0, required - tally.approved),
+            outstanding_in_network=0.0 if waived or settled else max(0.0, in_network_required - tally.approved_in_network),
             window=Window(start=rule_set.earning_window.start, end=rule_set.earning_window.end),
         ),
     )

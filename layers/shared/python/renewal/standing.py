@@ -122,13 +122,34 @@ CREDENTIAL_STATUS = {OPEN: "active", RENEWED: "active", WAIVED: "active", NOT_RE
                      GRACE: "grace", LAPSED: "lapsed"}
 
 
-def credential_standing(code: str, related: list[Mapping[str, Any]], today: dt.date) -> dict[str, Any]:
+def settled_before(profile: Mapping[str, Any] | None, renewal_year: int) -> bool:
+    """True when the previous system had already settled the year (an import's
+    `renewed_through`): the year reads renewed and is never invoiced here."""
+    settled = (profile or {}).get("settled_through")
+    return settled is not None and int(settled) >= renewal_year
+
+
+def needs_current_rules(profile: Mapping[str, Any], related: list[Mapping[str, Any]], today: dt.date) -> bool:
+    """Whether a credential's status needs this year's rule set: only for a member
+    whose history came from the previous system, behind on this year, and not
+    invoiced for it here (the rule set's deadlines then say open, grace or lapsed)."""
+    settled = profile.get("settled_through")
+    return settled is not None and int(settled) < today.year and today.year not in invoices(related)
+
+
+def credential_standing(code: str, related: list[Mapping[str, Any]], today: dt.date, *,
+                        profile: Mapping[str, Any] | None = None, current_rules: Any = None) -> dict[str, Any]:
+    """A held credential's status and `renewed_through`. With the member's
+    `profile`, the renewal history an import brought in counts too: years up to
+    `settled_through` are renewed; the current year, when not invoiced here, is
+    judged by `current_rules` (this year's rule set) as an unpaid renewal, or,
+    without one, lapsed once a whole renewal year went unsettled."""
     if code == CredentialCode.CAMT:
         # A lifetime certificate: never invoiced, never lapses.
         return {"status": "lifetime", "renewed_through": None}
     by_year = invoices(related)
     renewed_through = None
-    current = "active"
+    current = None
     for year, invoice in sorted(by_year.items()):
         if code not in invoice.get("credentials", []):
             continue
@@ -137,4 +158,31 @@ def credential_standing(code: str, related: list[Mapping[str, Any]], today: dt.d
             renewed_through = year
         if year == today.year:
             current = CREDENTIAL_STATUS[standing.status]
-    return {"status": current, "renewed_through": renewed_through}
+    settled = _settled_for(code, profile)
+    if settled is not None:
+        renewed_through = max(renewed_through or settled, settled)
+        if current is None and today.year not in by_year:
+            current = _status_after_history(settled, today, current_rules)
+    return {"status": current or "active", "renewed_through": renewed_through}
+
+
+def _settled_for(code: str, profile: Mapping[str, Any] | None) -> int | None:
+    """The previous system's last settled year, for a credential held by then."""
+    if not profile or profile.get("settled_through") is None:
+        return None
+    settled = int(profile["settled_through"])
+    held = next((c for c in profile.get("credentials", []) if c["code"] == code), None)
+    if held is None or dt.date.fromisoformat(held["earned_on"]).year > settled:
+        return None
+    return settled
+
+
+def _status_after_history(settled: int, today: dt.date, current_rules: Any) -> str:
+    if settled >= today.year:
+        return "active"
+    if current_rules is not None:
+        return CREDENTIAL_STATUS[status_of(required=True, waived=False, paid=False, cec_complete=False,
+                                           due_date=current_rules.due_date, grace_ends=current_rules.grace_ends,
+                                           today=today)]
+    # No rules for this year here: a year before it went unsettled, so its grace is over.
+    return "lapsed" if settled < today.year - 1 else "active"

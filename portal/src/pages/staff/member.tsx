@@ -11,6 +11,7 @@ import { CecBar } from "../../ui/renewal";
 import { Badge, Empty, Failed, Show, TableScroll } from "../../ui/states";
 import { credentialStatus, renewalStatus, waiverTypes, word } from "../../ui/words";
 import { usPhone } from "../member/contact";
+import { MemberAccount } from "./member-account";
 
 async function renewalsOf(api: Api, memberId: string, today: string): Promise<Schemas["Renewal"][]> {
   const year = Number(today.slice(0, 4));
@@ -65,6 +66,7 @@ export function MemberRecord({ memberId }: { memberId: string }) {
                   </dd>
                 </dl>
               </section>
+              <MemberAccount member={m} onChanged={member.reload} />
               <section class="card" aria-labelledby="credentials-title">
                 <h2 id="credentials-title">Credentials</h2>
                 <ul class="credentials">

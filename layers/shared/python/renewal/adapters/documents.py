@@ -1,5 +1,6 @@
-"""The S3 adapter for CEC documents: browser uploads by presigned POST, and
-short-lived presigned GET links for the affiliate and the reviewers."""
+"""The S3 adapter: browser uploads by presigned POST and short-lived presigned
+GET links, for CEC documents (the default bucket) and staff's member files
+(`bucket=config.imports_bucket()`)."""
 
 from __future__ import annotations
 
@@ -27,9 +28,9 @@ def reset() -> None:
     client.cache_clear()
 
 
-def presigned_post(key: str, content_type: str, max_bytes: int) -> dict[str, Any]:
+def presigned_post(key: str, content_type: str, max_bytes: int, *, bucket: str | None = None) -> dict[str, Any]:
     return client().generate_presigned_post(
-        Bucket=config.documents_bucket(),
+        Bucket=bucket or config.documents_bucket(),
         Key=key,
         Fields={"Content-Type": content_type},
         Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
@@ -43,10 +44,10 @@ def keep(upload_key: str, kept_key: str) -> None:
                          CopySource={"Bucket": config.documents_bucket(), "Key": upload_key})
 
 
-def head(key: str) -> dict[str, Any] | None:
+def head(key: str, *, bucket: str | None = None) -> dict[str, Any] | None:
     """Size and type of an uploaded object, or None when nothing was uploaded."""
     try:
-        response = client().head_object(Bucket=config.documents_bucket(), Key=key)
+        response = client().head_object(Bucket=bucket or config.documents_bucket(), Key=key)
     except ClientError as error:
         if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
             return None
@@ -54,7 +55,16 @@ def head(key: str) -> dict[str, Any] | None:
     return {"size_bytes": response["ContentLength"], "content_type": response.get("ContentType", "")}
 
 
-def link(key: str) -> str:
-    return client().generate_presigned_url(
-        "get_object", Params={"Bucket": config.documents_bucket(), "Key": key}, ExpiresIn=LINK_EXPIRES_S
-    )
+def link(key: str, *, bucket: str | None = None, filename: str | None = None) -> str:
+    params = {"Bucket": bucket or config.documents_bucket(), "Key": key}
+    if filename:
+        params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+    return client().generate_presigned_url("get_object", Params=params, ExpiresIn=LINK_EXPIRES_S)
+
+
+def read(key: str, *, bucket: str | None = None) -> bytes:
+    return client().get_object(Bucket=bucket or config.documents_bucket(), Key=key)["Body"].read()
+
+
+def write(key: str, body: bytes, content_type: str, *, bucket: str | None = None) -> None:
+    client().put_object(Bucket=bucket or config.documents_bucket(), Key=key, Body=body, ContentType=content_type)
