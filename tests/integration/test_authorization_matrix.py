@@ -99,6 +99,11 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "POST /admin/invoice-runs":                          (401, 401, 401, 403, 403, 403, 403, 403, 202),
     "GET /admin/invoice-runs/{run_id}":                  (401, 401, 401, 403, 403, 403, 403, 403, 200),
     "POST /admin/deadline-runs":                         (401, 401, 401, 403, 403, 403, 403, 403, 200),
+    "POST /admin/uploads":                               (401, 401, 401, 403, 403, 403, 403, 403, 201),
+    "POST /admin/imports":                               (401, 401, 401, 403, 403, 403, 403, 403, 422),
+    "GET /admin/imports":                                (401, 401, 401, 403, 403, 403, 403, 403, 200),
+    "GET /admin/imports/{import_id}":                    (401, 401, 401, 403, 403, 403, 403, 403, 404),
+    "POST /admin/members/{member_id}/account":           (401, 401, 401, 403, 403, 403, 403, 403, 200),
 }
 
 
@@ -232,6 +237,11 @@ def requests_for(world: World) -> dict[str, Callable[[str], Request]]:
         "POST /admin/invoice-runs": same("/admin/invoice-runs", {"renewal_year": 2027}),
         "GET /admin/invoice-runs/{run_id}": same(f"/admin/invoice-runs/{world.run_id}"),
         "POST /admin/deadline-runs": same("/admin/deadline-runs", {}),
+        "POST /admin/uploads": same("/admin/uploads", {"content_type": "text/csv", "size_bytes": 1000}),
+        "POST /admin/imports": same("/admin/imports", {"upload_id": "I-0000000000000000", "dry_run": True}),  # none: 422
+        "GET /admin/imports": same("/admin/imports"),
+        "GET /admin/imports/{import_id}": same(f"/admin/imports/{'0' * 32}"),
+        "POST /admin/members/{member_id}/account": same("/admin/members/M-2/account", {"email": "m-2@example.org"}),
     }
 
 
