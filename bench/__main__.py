@@ -29,7 +29,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=10, help="untimed requests per operation first (default 10)")
     parser.add_argument("--cold-runs", type=int, default=int(os.environ.get("BENCH_COLD_RUNS", "7")),
                         help="fresh interpreters per function and per baseline (default 7)")
-    parser.add_argument("--only", choices=("api", "cold", "payments", "invoice-run", "import"),
+    parser.add_argument("--only", choices=("api", "cold", "payments", "invoice-run", "import", "reports"),
                         help="run one part only")
     parser.add_argument("--members", type=int, default=int(os.environ.get("BENCH_MEMBERS", "10000")),
                         help="members in the invoice-run benchmark (default 10,000)")
@@ -55,8 +55,21 @@ def _table(headers: list[str], rows: list[list[Any]], right: set[int]) -> str:
 
 
 def goals(operations: list[dict[str, Any]], cold: list[dict[str, Any]], money: list[dict[str, Any]] | None = None,
-          invoice_run: dict[str, Any] | None = None, member_import: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+          invoice_run: dict[str, Any] | None = None, member_import: dict[str, Any] | None = None,
+          staff: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     found = []
+    if staff:
+        sizes = staff["sizes"]
+        found.append({"goal": "a page of GET /admin/renewals?status=lapsed: at most 3 DynamoDB calls, the same at "
+                              "every size", "measured": {s["members"]: s["page"]["total"] for s in sizes},
+                      "pass": staff["page_calls_constant"] and all(s["page"]["total"] <= 3 for s in sizes)})
+        found.append({"goal": "GET /admin/summary: at most 5 DynamoDB calls, the same at every size",
+                      "measured": {s["members"]: s["summary"]["total"] for s in sizes},
+                      "pass": staff["summary_calls_constant"] and all(s["summary"]["total"] <= 5 for s in sizes)})
+        found.append({"goal": "deadline run: at most 1.5 DynamoDB calls per renewal, exact counts",
+                      "measured": {s["members"]: s["deadline_run"]["per_renewal"] for s in sizes},
+                      "pass": all(s["deadline_run"]["per_renewal"] <= 1.5 and s["deadline_run"]["exact"]
+                                  for s in sizes)})
     if member_import:
         found.append({"goal": "member import: at most 1.5 DynamoDB calls per row; every row created, then unchanged",
                       "measured": member_import["dynamodb_calls_per_row"], "pass": member_import["pass"]})
@@ -95,6 +108,7 @@ def main(argv: list[str]) -> int:
     cold: list[dict[str, Any]] = []
     money: list[dict[str, Any]] = []
     invoice_run: dict[str, Any] | None = None
+    staff: dict[str, Any] | None = None
     member_import: dict[str, Any] | None = None
 
     if args.only in (None, "cold"):
@@ -126,6 +140,12 @@ def main(argv: list[str]) -> int:
 
         print(f"member import: {args.import_rows} rows, in process on moto ...", flush=True)
         member_import = member_import_bench.run(rows=args.import_rows)
+
+    if args.only in (None, "reports"):
+        from bench import reports
+
+        print(f"reports: {', '.join(str(n) for n in reports.SIZES)} members, in process on moto ...", flush=True)
+        staff = reports.run()
 
     if operations:
         print("\nAWS calls and latency per operation (in process, moto; latency includes moto)\n")
@@ -164,6 +184,17 @@ def main(argv: list[str]) -> int:
               f"other AWS calls: {_calls(r['other_aws_calls'])}")
         print(f"  bare conditional PutItem on the same backend: {r['bare_conditional_puts_per_second']}/s; "
               f"run / bare = {r['ratio_to_bare_puts']}")
+    if staff:
+        print("\nStaff work at scale (in process, moto): DynamoDB calls\n")
+        print(_table(
+            ["members", "page (lapsed)", "summary", "export (all rows)", "per row", "deadline run", "per renewal",
+             "deadline counts", "202 in s"],
+            [[s["members"], s["page"]["total"], s["summary"]["total"], s["export"]["total"], s["export"]["per_row"],
+              sum(s["deadline_run"]["dynamodb_calls"].values()), s["deadline_run"]["per_renewal"],
+              "exact" if s["deadline_run"]["exact"] else f"WRONG {s['deadline_run']['counts']}",
+              s["deadline_run"]["answered_202_in_s"]] for s in staff["sizes"]],
+            right={0, 1, 2, 3, 4, 5, 6, 8},
+        ))
     if member_import:
         r = member_import
         print(f"\nMember import: {r['rows']} rows ({r['file_bytes'] // 1024} KB) in {r['seconds']} s = "
@@ -176,7 +207,7 @@ def main(argv: list[str]) -> int:
               f"{r['again']['dynamodb_calls_per_row']} DynamoDB calls per row")
         print(f"  bare conditional PutItem on the same backend: {r['bare_conditional_puts_per_second']}/s; "
               f"import / bare = {r['ratio_to_bare_puts']}")
-    checked = goals(operations, cold, money, invoice_run, member_import)
+    checked = goals(operations, cold, money, invoice_run, member_import, staff)
     print("\nGoals")
     for goal in checked:
         print(f"  {'PASS' if goal['pass'] else 'FAIL'}  {goal['goal']}  (measured: {goal['measured']})")
@@ -196,6 +227,7 @@ def main(argv: list[str]) -> int:
             "cold_start": cold,
             "payments": money,
             "invoice_run": invoice_run,
+            "reports": staff,
             "member_import": member_import,
             "goals": checked,
             "all_goals_pass": all(g["pass"] for g in checked),

@@ -30,7 +30,7 @@ STAFF = {"sub": "staff-bench", "cognito:groups": ["naaei"]}
 MEMBER = {"sub": f"user-{MEMBER_ID}", "cognito:groups": ["member"], "custom:member_id": MEMBER_ID}
 AFFILIATE = {"sub": "office-bench", "cognito:groups": ["affiliate"], "custom:affiliate": "aff-denver"}
 
-# The DOMAIN.md default rule set for 2027 (fees are DOMAIN.md's example values).
+# The default rule set for 2027 (docs/domain.md; the fees are example values).
 RULE_SET = {
     "due_date": "2027-01-31",
     "grace_ends": "2027-03-31",

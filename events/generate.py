@@ -46,7 +46,8 @@ TIME, TIME_EPOCH, AUTH_TIME = "28/Nov/2026:09:15:02 +0000", 1795857302000, 17958
 
 EXAMPLE_IDS = {
     "member_id": "M-1001", "renewal_year": "2027", "invoice_id": "INV-2027-M-1001",
-    "run_id": "5a8de374b5464149bc8613236ca04461", "code": "CAM", "import_id": "9d1e4b7a2c8f4e3a9b6d5c0f1e2a3b4c",
+    "run_id": "5a8de374b5464149bc8613236ca04461", "code": "CAM", "export_id": "0c9e1b7a4d2f4e6a8b3c5d7e9f1a2b3c",
+    "import_id": "9d1e4b7a2c8f4e3a9b6d5c0f1e2a3b4c",
 }
 
 BODIES: dict[str, Any] = {
@@ -63,12 +64,16 @@ BODIES: dict[str, Any] = {
         "rule_sets"]["2027"],
     "POST /admin/invoice-runs": {"renewal_year": 2027},
     "POST /admin/deadline-runs": {},
+    "POST /admin/invoices/{invoice_id}/reinstatement-waiver": {"note": "Hardship: check mailed in grace, lost in the post"},
+    "POST /admin/exports": {"report": "renewals", "renewal_year": 2027, "status": "lapsed", "affiliate": "AASC"},
     "POST /admin/uploads": {"content_type": "text/csv", "size_bytes": 1314924},
     "POST /admin/imports": {"upload_id": "IU-3f9a1c2b7d4e5f60", "dry_run": True, "invite": False},
     "POST /admin/members/{member_id}/account": {"email": "ana@example.org"},
 }
 
-QUERIES = {"GET /me/invoices": "limit=20", "GET /admin/members": "q=diaz", "GET /affiliate/members": "q=ana"}
+QUERIES = {"GET /me/invoices": "limit=20", "GET /admin/renewals": "renewal_year=2027&status=lapsed",
+           "GET /affiliate/renewals": "renewal_year=2027&status=grace", "GET /admin/summary": "renewal_year=2027",
+           "GET /admin/members": "q=diaz", "GET /affiliate/members": "q=ana"}
 
 QUEUE_BODIES: dict[str, dict[str, Any]] = {
     "ImportJobQueue": {
@@ -82,6 +87,13 @@ QUEUE_BODIES: dict[str, dict[str, Any]] = {
         "shard": {"kind": "shard", "run_id": EXAMPLE_IDS["run_id"], "renewal_year": 2027, "shard": 7},
         "members": {"kind": "members", "run_id": EXAMPLE_IDS["run_id"], "renewal_year": 2027,
                     "batch_id": "07-00000", "member_ids": ["M-1001", "M-1007", "M-1012"]},
+    },
+    "DeadlineJobQueue": {
+        "page": {"kind": "deadline_page", "run_id": EXAMPLE_IDS["run_id"], "as_of": "2027-04-01",
+                 "renewal_year": 2027, "shard": 1, "page": 0, "start_key": None},
+    },
+    "ExportJobQueue": {
+        "export": {"export_id": EXAMPLE_IDS["export_id"]},
     },
     "InvoiceJobDLQ": {
         "members": {"kind": "members", "run_id": EXAMPLE_IDS["run_id"], "renewal_year": 2027,

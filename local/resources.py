@@ -21,7 +21,7 @@ USER_POOL_ID = f"{REGION}_local"
 USER_POOL_CLIENT_ID = "local-client"
 
 # Parameters read from the environment as well as under their own name
-# (StripeSecretKey=... or STRIPE_SECRET_KEY=...). API.md names these two.
+# (StripeSecretKey=... or STRIPE_API_KEY=...): the README names these two.
 PARAMETER_ENV_ALIASES = {"StripeSecretKey": ("STRIPE_API_KEY",), "StripeWebhookSecret": ("STRIPE_WEBHOOK_SECRET",)}
 # Local defaults where the template's default would leave a feature unusable.
 LOCAL_PARAMETER_DEFAULTS = {"StripeWebhookSecret": "whsec_local_development_secret"}

@@ -28,9 +28,9 @@ def merge():
     merge = OpenAPIMerge(
         title=TITLE,
         version=VERSION,
-        description="The HTTP contract of the annual credential renewal backend. Every error is "
-                    "`{\"error\": {\"code\", \"message\", \"details\"}}`, except the 401 and 413 API Gateway "
-                    "answers itself (`{\"message\": ...}`).",
+        description="The HTTP contract of the annual credential renewal backend. The rules behind it: "
+                    "docs/domain.md. Every error is `{\"error\": {\"code\", \"message\", \"details\"}}`, "
+                    "except the 401 and 413 API Gateway answers itself (`{\"message\": ...}`).",
         servers=[Server(url="/")],
         security_schemes={"CognitoJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         security=[{"CognitoJwt": []}],
@@ -93,6 +93,10 @@ def document_errors(spec: dict) -> dict:
                 responses.setdefault("413", _response(413, EITHER))
             if "{" in path:
                 responses.setdefault("404", _response(404, ERROR))
+            for status, response in responses.items():  # an error a decorator named without its body
+                if int(status) >= 400 and not response.get("content", {}).get("application/json"):
+                    response["content"] = {"application/json": {"schema": EITHER if status in ("401", "413")
+                                                                 else ERROR}}
             if "422" in responses:
                 if operation.get("parameters") or "requestBody" in operation:
                     responses["422"] = _response(422, ERROR)

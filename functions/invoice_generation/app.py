@@ -15,14 +15,14 @@ from typing import Annotated
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response  # noqa: I001
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
-from renewal import invoice_runs
-from renewal.api import create_app, errors, handle, principal
+from renewal import invoice_runs, paging
+from renewal.api import create_app, errors, handle, principal, responses
 from renewal.rules import RenewalYear
 from renewal.telemetry import metrics
 
@@ -42,7 +42,16 @@ def start_run(request: Annotated[InvoiceRunRequest, Body()]) -> tuple[invoice_ru
     return invoice_runs.InvoiceRunStarted(run_id=run.run_id, status=run.status), 202
 
 
-@app.get("/admin/invoice-runs/<run_id>", summary="Progress of an invoice run")
+@app.get("/admin/invoice-runs", summary="Invoice runs, newest first")
+def list_runs(
+    limit: Annotated[int, Query(ge=1, le=paging.MAX_LIMIT)] = paging.DEFAULT_LIMIT,
+    next_token: Annotated[str | None, Query()] = None,
+) -> invoice_runs.InvoiceRunList:
+    return invoice_runs.list_runs(principal(app), limit, next_token)
+
+
+@app.get("/admin/invoice-runs/<run_id>", summary="Progress of an invoice run",
+         responses=responses(invoice_runs.InvoiceRun, {404: "No such invoice run"}))
 def get_run(run_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,64}$")]) -> invoice_runs.InvoiceRun:
     return invoice_runs.get_run(principal(app), run_id)
 

@@ -32,8 +32,11 @@ def patch_contact(patch: Annotated[members.ContactPatch, Body()]) -> members.Mem
 
 
 @app.get("/me/invoices", summary="The caller's invoices, newest first")
-def list_invoices() -> invoices.InvoiceList:
-    return invoices.list_own_invoices(principal(app))
+def list_invoices(
+    limit: Annotated[int, Query(ge=1, le=paging.MAX_LIMIT)] = paging.DEFAULT_LIMIT,
+    next_token: Annotated[str | None, Query()] = None,
+) -> invoices.InvoiceList:
+    return invoices.list_own_invoices(principal(app), limit, next_token)
 
 
 @app.get("/me/invoices/<invoice_id>", summary="One of the caller's invoices")

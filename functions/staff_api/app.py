@@ -1,4 +1,5 @@
-"""Institute staff (`/admin`): rule sets, members, offline payments, waivers, reports."""
+"""Institute staff (`/admin`): rule sets, members, offline payments, waivers, reports; and the
+affiliate offices' renewal report (`/affiliate/renewals`)."""
 
 import gc
 
@@ -14,7 +15,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import audit, directory, members, paging, payments, renewals, reports, rules, waivers
-from renewal.api import create_app, errors, csv_response, handle, principal, wants_csv
+from renewal.api import create_app, csv_response, errors, handle, principal, responses, wants_csv
 from renewal import telemetry
 from renewal.telemetry import metrics
 
@@ -74,7 +75,9 @@ def record_offline_payment(
 
 @app.post("/admin/invoices/<invoice_id>/reinstatement-waiver",
           summary="Waive the reinstatement fee of an open invoice (the line is kept, voided; audited)",
-          responses=errors(409))
+          responses=responses(payments.invoices.Invoice, {404: "No such invoice",
+                                                          409: "The invoice is not open, or owes no reinstatement fee",
+                                                          422: "The note is missing"}))
 def waive_reinstatement_fee(
     invoice_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,100}$")],
     waiver: Annotated[payments.FeeWaiver, Body()],
@@ -117,21 +120,41 @@ def decide_waiver_request(request_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-
     return waivers.decide_request(principal(app), request_id, decision)
 
 
-@app.get("/admin/renewals", summary="Renewals of a year, by status; every row as CSV with Accept: text/csv",
-         responses={200: {"description": "A page of renewals, or every row as CSV",
-                          "content": {"application/json": {"model": reports.RenewalReport}, "text/csv": {}}},
-                    **errors(404, 413, success=None)})
+Status = Annotated[str | None, Query(pattern="^(open|grace|lapsed|renewed|waived|not_required)$")]
+Limit = Annotated[int, Query(ge=1, le=paging.MAX_LIMIT)]
+CSV_RESPONSES = {200: {"description": "A page of renewals, or every row as CSV (up to 10,000 rows)",
+                       "content": {"application/json": {"model": reports.RenewalReport}, "text/csv": {}}},
+                 404: {"description": "No rule set for the year"},
+                 413: {"description": "More than 10,000 rows as CSV: export_required (POST /admin/exports)"},
+                 422: {"description": "A bad status, limit or next_token"}}
+
+
+@app.get("/admin/renewals", summary="Renewals of a year, by status and affiliate; every row as CSV with "
+         "Accept: text/csv", responses=CSV_RESPONSES)
 def renewal_report(
     renewal_year: Annotated[int, Query(ge=2000, le=2100)],
-    status: Annotated[str | None, Query(pattern="^(open|grace|lapsed|renewed|waived|not_required)$")] = None,
-    limit: Annotated[int, Query(ge=1, le=paging.MAX_LIMIT)] = paging.DEFAULT_LIMIT,
+    status: Status = None,
+    affiliate: Annotated[str | None, Query(pattern=members.ID_PATTERN)] = None,
+    limit: Limit = paging.DEFAULT_LIMIT,
     next_token: Annotated[str | None, Query()] = None,
 ):
     if wants_csv(app):
-        suffix = f"-{status}" if status else ""
-        return csv_response(reports.renewals_csv(principal(app), renewal_year, status),
+        suffix = (f"-{affiliate}" if affiliate else "") + (f"-{status}" if status else "")
+        return csv_response(reports.renewals_csv(principal(app), renewal_year, status, affiliate),
                             f"renewals-{renewal_year}{suffix}.csv")
-    return reports.renewals_page(principal(app), renewal_year, status, limit, next_token)
+    return reports.renewals_page(principal(app), renewal_year, status, limit, next_token, affiliate)
+
+
+@app.get("/affiliate/renewals", summary="Renewals of a year of the caller's affiliate's members, by status",
+         responses=responses(reports.RenewalReport, {404: "No rule set for the year",
+                                                     422: "A bad status, limit or next_token"}))
+def affiliate_renewal_report(
+    renewal_year: Annotated[int, Query(ge=2000, le=2100)],
+    status: Status = None,
+    limit: Limit = paging.DEFAULT_LIMIT,
+    next_token: Annotated[str | None, Query()] = None,
+) -> reports.RenewalReport:
+    return reports.affiliate_renewals_page(principal(app), renewal_year, status, limit, next_token)
 
 
 @app.get("/admin/summary", responses=errors(404), summary="Counts by status, dues invoiced / collected / outstanding, CEC completion rate")

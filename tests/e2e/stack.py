@@ -124,3 +124,16 @@ def season_rule_set(year: int, **renewing: tuple[float, float, int]) -> dict[str
         "first_year_cec_waived": True,
         "credentials": credentials,
     }
+
+
+def run_deadlines(client: Client, staff: str, timeout: float = 30.0) -> dict[str, Any]:
+    """Starts today's deadline run (202) and waits for it to finish over the queue."""
+    started = client.request("POST", "/admin/deadline-runs", token=staff, json={})
+    assert started.status_code == 202, started.text
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = client.request("GET", f"/admin/deadline-runs/{started.json()['run_id']}", token=staff).json()
+        if run["status"] != "running":
+            return run
+        time.sleep(0.2)
+    raise AssertionError(f"deadline run still running: {run}")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import datetime as dt
 import time
+from zoneinfo import ZoneInfo
 import uuid
 
 import jwt
@@ -240,7 +242,9 @@ def test_clock_can_be_set_shown_and_restored(client: Client) -> None:
     assert shown.json() == {"today": "2027-04-01", "overridden": True}
     assert deleted.status_code == 200
     assert deleted.json()["overridden"] is False
-    assert deleted.json()["today"] == time.strftime("%Y-%m-%d", time.gmtime())
+    # The real date is the institute's (America/New_York by default), not UTC's.
+    institute_today = dt.datetime.now(ZoneInfo("America/New_York")).date().isoformat()
+    assert deleted.json()["today"] == institute_today
 
 
 def test_clock_moves_the_domain_date_the_handlers_use(client: Client) -> None:

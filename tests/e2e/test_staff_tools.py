@@ -63,9 +63,9 @@ def renewals_csv(client, staff, status):
     response = client.request("GET", "/admin/renewals", token=staff, params={"renewal_year": YEAR, "status": status},
                               headers={"Accept": "text/csv"})
     rows = csv_rows(response)
-    assert rows[0] == ["member_id", "name", "status", "paid", "cec_complete", "amount_due_cents"]
+    assert rows[0] == ["member_id", "name", "affiliate", "status", "paid", "cec_complete", "amount_due_cents"]
     assert rows.count(rows[0]) == 1
-    assert all(row[2] == status for row in rows[1:])
+    assert all(row[3] == status for row in rows[1:])
     return {row[0]: row for row in rows[1:]}
 
 
@@ -177,7 +177,7 @@ def test_staff_tools_over_http(client, clock):
     opened = renewals_csv(client, staff, "open")
     # Other e2e tests' CAM holders are invoiced for this year too: among ours, exactly these two.
     assert {m for m in opened if m.startswith("E2E-ST-")} == {OPEN, REQ}
-    assert opened[OPEN] == [OPEN, "Olga Petrov", "open", "false", "false", "17500"]
+    assert opened[OPEN] == [OPEN, "Olga Petrov", "AASC", "open", "false", "false", "17500"]
     page = client.request("GET", "/admin/renewals", token=staff, params={"renewal_year": YEAR, "status": "waived"})
     assert page.status_code == 200 and [r["member_id"] for r in page.json()["items"]] == [MIL]
     summary = client.request("GET", "/admin/summary", token=staff, params={"renewal_year": YEAR}).json()

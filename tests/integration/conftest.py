@@ -18,14 +18,15 @@ from local import apigw, template
 
 TABLE = "renewal-test"
 BUCKET = "renewal-documents-test"
+EXPORTS_BUCKET = "renewal-exports-test"
 IMPORTS_BUCKET = "renewal-imports-test"
 POOL: dict[str, str] = {}  # logical id -> the mock user pool's and client's ids
 
 
 def _reset_adapters() -> None:
-    from renewal.adapters import documents, notify, queue, store, user_pool
+    from renewal.adapters import documents, exports, notify, queue, store, user_pool
 
-    for adapter in (store, queue, notify, documents, user_pool):
+    for adapter in (store, queue, notify, documents, exports, user_pool):
         adapter.reset()
 
 
@@ -51,9 +52,13 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             QUEUES[name] = url
         monkeypatch.setenv("INVOICE_JOB_QUEUE_URL", QUEUES["InvoiceJobQueue"])
         monkeypatch.setenv("CEC_SUBMISSION_QUEUE_URL", QUEUES["CecSubmissionQueue"])
+        monkeypatch.setenv("DEADLINE_JOB_QUEUE_URL", QUEUES["DeadlineJobQueue"])
         monkeypatch.setenv("IMPORT_JOB_QUEUE_URL", QUEUES["ImportJobQueue"])
         monkeypatch.setenv("DOCUMENTS_BUCKET", BUCKET)
         boto3.client("s3").create_bucket(Bucket=BUCKET)
+        monkeypatch.setenv("EXPORTS_BUCKET", EXPORTS_BUCKET)
+        monkeypatch.setenv("EXPORT_JOB_QUEUE_URL", QUEUES["ExportJobQueue"])
+        boto3.client("s3").create_bucket(Bucket=EXPORTS_BUCKET)
         monkeypatch.setenv("IMPORTS_BUCKET", IMPORTS_BUCKET)
         boto3.client("s3").create_bucket(Bucket=IMPORTS_BUCKET)
         from local import cognito
@@ -203,6 +208,16 @@ def serialized_calls(aws: Any) -> Iterator[None]:
     yield
     for adapter, factory in originals.items():
         adapter.client = factory
+
+
+def deadline_run(api: "Api") -> dict[str, Any]:
+    """Starts a deadline run (202), lets the deadline-job queue carry it out, and reads the finished run."""
+    reply = api.request("POST", "/admin/deadline-runs", claims=STAFF)
+    assert reply.status == 202, reply.text
+    drain("DeadlineJobQueue", "RenewalDeadlinesFunction")
+    run = api.request("GET", f"/admin/deadline-runs/{reply.json()['run_id']}", claims=STAFF).json()
+    assert run["status"] == "completed", run
+    return run
 
 
 def table_items_with_prefix(pk: str, sk_prefix: str) -> list[dict[str, Any]]:

@@ -65,7 +65,8 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "GET /me/renewals/{renewal_year}":                   (401, 401, 401, 200, 200, 403, 403, 200, 403),
     "GET /me/certificates/{code}":                       (401, 401, 401, 200, 404, 403, 403, 200, 403),
     "GET /me/cec-transcript":                            (401, 401, 401, 200, 200, 403, 403, 200, 403),
-    "POST /me/waiver-requests":                          (401, 401, 401, 201, 201, 403, 403, 201, 403),
+    # m+a.self is M-1 again, whose request of the same type (member_self's, just before) is pending: one at a time.
+    "POST /me/waiver-requests":                          (401, 401, 401, 201, 201, 403, 403, 409, 403),
     "GET /me/waiver-requests":                           (401, 401, 401, 200, 200, 403, 403, 200, 403),
     "POST /me/uploads":                                  (401, 401, 401, 201, 201, 403, 403, 201, 403),
     "POST /me/cec-forms":                                (401, 401, 401, 201, 201, 403, 403, 201, 403),
@@ -75,6 +76,7 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "GET /me/cec-submissions":                           (401, 401, 401, 200, 200, 403, 403, 200, 403),
     "GET /me/cec-submissions/{submission_id}":           (401, 401, 401, 200, 404, 403, 403, 200, 403),
     "GET /affiliate/members":                            (401, 401, 401, 403, 403, 200, 200, 200, 403),
+    "GET /affiliate/renewals":                           (401, 401, 401, 403, 403, 200, 200, 200, 403),
     "GET /affiliate/cec-forms":                          (401, 401, 401, 403, 403, 200, 200, 200, 403),
     "POST /affiliate/cec-forms/{form_id}/decision":      (401, 401, 401, 403, 403, 200, 404, 403, 403),
     "POST /affiliate/classes/{class_id}/roster":         (401, 401, 401, 403, 403, 200, 200, 200, 403),
@@ -97,8 +99,13 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "GET /admin/renewals":                               (401, 401, 401, 403, 403, 403, 403, 403, 200),
     "GET /admin/summary":                                (401, 401, 401, 403, 403, 403, 403, 403, 200),
     "POST /admin/invoice-runs":                          (401, 401, 401, 403, 403, 403, 403, 403, 202),
+    "GET /admin/invoice-runs":                           (401, 401, 401, 403, 403, 403, 403, 403, 200),
     "GET /admin/invoice-runs/{run_id}":                  (401, 401, 401, 403, 403, 403, 403, 403, 200),
-    "POST /admin/deadline-runs":                         (401, 401, 401, 403, 403, 403, 403, 403, 200),
+    "POST /admin/deadline-runs":                         (401, 401, 401, 403, 403, 403, 403, 403, 202),
+    "GET /admin/deadline-runs":                          (401, 401, 401, 403, 403, 403, 403, 403, 200),
+    "GET /admin/deadline-runs/{run_id}":                 (401, 401, 401, 403, 403, 403, 403, 403, 200),
+    "POST /admin/exports":                               (401, 401, 401, 403, 403, 403, 403, 403, 202),
+    "GET /admin/exports/{export_id}":                    (401, 401, 401, 403, 403, 403, 403, 403, 200),
     "POST /admin/uploads":                               (401, 401, 401, 403, 403, 403, 403, 403, 201),
     "POST /admin/imports":                               (401, 401, 401, 403, 403, 403, 403, 403, 422),
     "GET /admin/imports":                                (401, 401, 401, 403, 403, 403, 403, 403, 200),
@@ -138,6 +145,8 @@ class World:
         run = self.put("POST", "/admin/invoice-runs", "naaei", {"renewal_year": 2027})
         drain("InvoiceJobQueue", "InvoiceGenerationFunction")
         self.run_id = run["run_id"]
+        self.deadline_run = self.put("POST", "/admin/deadline-runs", "naaei", {})["run_id"]
+        self.export = self.put("POST", "/admin/exports", "naaei", {"renewal_year": 2027})["export_id"]
         self.awaiting = self.form()  # waits for the affiliate
         self.in_review = self.form(verify=True)
         self.submission = self.put("POST", "/me/cec-submissions", "member_self",
@@ -206,6 +215,7 @@ def requests_for(world: World) -> dict[str, Callable[[str], Request]]:
         "GET /me/cec-submissions": same("/me/cec-submissions"),
         "GET /me/cec-submissions/{submission_id}": same(f"/me/cec-submissions/{world.submission}"),
         "GET /affiliate/members": same("/affiliate/members"),
+        "GET /affiliate/renewals": same("/affiliate/renewals", query="renewal_year=2027"),
         "GET /affiliate/cec-forms": same("/affiliate/cec-forms"),
         "POST /affiliate/cec-forms/{form_id}/decision": same(f"/affiliate/cec-forms/{world.awaiting}/decision",
                                                              {"decision": "verify"}),
@@ -237,6 +247,11 @@ def requests_for(world: World) -> dict[str, Callable[[str], Request]]:
         "POST /admin/invoice-runs": same("/admin/invoice-runs", {"renewal_year": 2027}),
         "GET /admin/invoice-runs/{run_id}": same(f"/admin/invoice-runs/{world.run_id}"),
         "POST /admin/deadline-runs": same("/admin/deadline-runs", {}),
+        "GET /admin/deadline-runs": same("/admin/deadline-runs"),
+        "GET /admin/deadline-runs/{run_id}": same(f"/admin/deadline-runs/{world.deadline_run}"),
+        "POST /admin/exports": same("/admin/exports", {"renewal_year": 2027, "status": "open"}),
+        "GET /admin/exports/{export_id}": same(f"/admin/exports/{world.export}"),
+        "GET /admin/invoice-runs": same("/admin/invoice-runs"),
         "POST /admin/uploads": same("/admin/uploads", {"content_type": "text/csv", "size_bytes": 1000}),
         "POST /admin/imports": same("/admin/imports", {"upload_id": "I-0000000000000000", "dry_run": True}),  # none: 422
         "GET /admin/imports": same("/admin/imports"),

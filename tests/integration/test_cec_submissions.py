@@ -598,3 +598,18 @@ def test_only_members_list_submissions_and_a_forged_token_is_refused(season):
         assert api.request("GET", "/me/cec-submissions", claims=claims).status == status
     error(api.request("GET", "/me/cec-submissions", claims=M1, query="next_token=garbage"), 422)
     error(api.request("GET", "/me/cec-submissions", claims=M1, query="limit=0"), 422)
+
+
+def test_reject_refuses_a_list_and_every_decision_is_audited_with_its_note_and_ids(season):
+    api = season
+    submission_id = in_review(api, M1)
+    ids = [a["activity_id"] for a in submission(api, M1, submission_id)["activities"]]
+    refused = error(review(api, submission_id, "reject", rejected=ids[:1], note="Not accepted"), 422)
+    assert refused["details"][0]["field"] == "rejected_activity_ids"
+    assert submission(api, M1, submission_id)["status"] == "in_review"  # nothing decided
+    assert review(api, submission_id, "approve", rejected=ids[:1], note="No certificate for the Expo").status == 200
+    history = api.request("GET", "/admin/members/M-1/history", claims=STAFF).json()["items"]
+    (entry,) = [e for e in history if e["action"] == "cec_submission.decide"]
+    assert entry["changes"]["note"]["to"] == "No certificate for the Expo"
+    assert entry["changes"]["rejected_activity_ids"]["to"] == ids[:1]
+    assert entry["changes"]["approved_activity_ids"]["to"] == sorted(ids[1:])

@@ -43,13 +43,13 @@ def test_a_batch_that_dead_letters_fails_its_run_and_raises_the_alarm(api, monke
     for n in range(4):
         member(api, f"M-{n}", ("CAM", "2019-05-04"))
     run_id = start(api)
-    real = store.batch_get
-    # Every delivery of the batch dies before it can count itself (a timeout would do the same).
-    monkeypatch.setattr(store, "batch_get", lambda keys_: (_ for _ in ()).throw(TimeoutError("timed out")))
+    real = store.transact
+    # Every delivery of the batch dies writing its invoices, before it can count itself.
+    monkeypatch.setattr(store, "transact", lambda operations: (_ for _ in ()).throw(TimeoutError("timed out")))
     monkeypatch.setenv("INVOICE_JOB_MAX_RECEIVES", "99")
     drain("InvoiceJobQueue", "InvoiceGenerationFunction")
     assert run_status(api, run_id)["status"] == "running"  # stuck, until the dead letter is read
-    monkeypatch.setattr(store, "batch_get", real)
+    monkeypatch.setattr(store, "transact", real)
     capsys.readouterr()
 
     batches = drain("InvoiceJobDLQ", "DeadLetterFunction")  # the members' batches (one per shard they fall in)

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from renewal import clock
-from tests.integration.conftest import STAFF, drain, member_claims, sent_emails
+from tests.integration.conftest import STAFF, deadline_run, drain, member_claims, sent_emails
 from tests.integration.payloads import ANA, RULE_SET_2027, fresh
 
 
@@ -25,12 +25,6 @@ def invoiced(api):
 
 def on(day):
     clock.set_today(dt.date.fromisoformat(day))
-
-
-def deadline_run(api):
-    reply = api.request("POST", "/admin/deadline-runs", claims=STAFF)
-    assert reply.status == 200, reply.text
-    return reply.json()
 
 
 def renewal(api, member_id="M-1"):
@@ -94,8 +88,8 @@ def test_on_1_april_the_renewal_lapses_and_owes_one_reinstatement_fee(invoiced):
     assert [l["code"] for l in invoice(api)["lines"]] == ["CAM"]
     on("2027-04-01")
     report = deadline_run(api)
-    assert report == {"as_of": "2027-04-01", "lapsed": 2, "reinstatement_fees_added": 2,
-                      "reminders_sent": report["reminders_sent"]}
+    assert (report["as_of"], report["renewals_seen"], report["lapsed"], report["reinstatement_fees_added"]) == (
+        "2027-04-01", 2, 2, 2)
     lapsed = invoice(api)
     assert [l["code"] for l in lapsed["lines"]] == ["CAM", "REINSTATEMENT"]
     assert lapsed["total_cents"] == lapsed["amount_due_cents"] == 17500 + 5000
@@ -158,6 +152,80 @@ def test_the_daily_schedule_runs_the_same_code(invoiced):
     on("2027-04-01")
     function = template.functions()["RenewalDeadlinesFunction"]
     (schedule,) = function.schedules
-    result = apigw.load_handler(function)(json.loads(schedule["input"]), apigw.LambdaContext("daily"))
-    assert result["reinstatement_fees_added"] == 2
+    started = apigw.load_handler(function)(json.loads(schedule["input"]), apigw.LambdaContext("daily"))
+    assert started["status"] == "running" and started["as_of"] == "2027-04-01"
+    drain("DeadlineJobQueue", "RenewalDeadlinesFunction")
+    run = invoiced.request("GET", f"/admin/deadline-runs/{started['run_id']}", claims=STAFF).json()
+    assert run["status"] == "completed" and run["reinstatement_fees_added"] == 2
     assert invoice(invoiced)["total_cents"] == 22500
+
+
+def test_the_day_turns_at_midnight_in_the_institutes_zone(invoiced, monkeypatch):
+    api = invoiced
+    monkeypatch.setenv("INSTITUTE_TIME_ZONE", "America/New_York")
+    clock.set_today(None)
+    try:
+        # 11:30 pm on 1 January in New York is already 2 January in UTC: still open, still active.
+        clock.set_now(dt.datetime(2027, 1, 2, 4, 30, tzinfo=dt.UTC))
+        assert renewal(api)["status"] == "open"
+        assert api.request("GET", "/me", claims=member_claims("M-1")).json()["credentials"][0]["status"] == "active"
+        clock.set_now(dt.datetime(2027, 1, 2, 5, 30, tzinfo=dt.UTC))  # 12:30 am on 2 January in New York
+        assert renewal(api)["status"] == "grace"
+        # The fee: owed from 12:00 am on 1 April in New York, not from 8 pm on 31 March (midnight UTC).
+        clock.set_now(dt.datetime(2027, 4, 1, 3, 30, tzinfo=dt.UTC))
+        assert renewal(api)["amount_due_cents"] == 17500
+        clock.set_now(dt.datetime(2027, 4, 1, 4, 30, tzinfo=dt.UTC))
+        assert renewal(api)["amount_due_cents"] == 17500 + 5000 and renewal(api)["status"] == "lapsed"
+    finally:
+        clock.set_now(None)
+
+
+def test_a_deadline_run_answers_at_once_and_a_second_start_today_is_the_same_run(invoiced):
+    api = invoiced
+    on("2027-04-01")
+    first = api.request("POST", "/admin/deadline-runs", claims=STAFF)
+    second = api.request("POST", "/admin/deadline-runs", claims=STAFF)
+    assert first.status == second.status == 202 and first.json() == second.json()
+    run_id = first.json()["run_id"]
+    assert api.request("GET", f"/admin/deadline-runs/{run_id}", claims=STAFF).json()["status"] == "running"
+    drain("DeadlineJobQueue", "RenewalDeadlinesFunction")
+    done = api.request("GET", f"/admin/deadline-runs/{run_id}", claims=STAFF).json()
+    assert (done["status"], done["renewals_seen"], done["reinstatement_fees_added"]) == ("completed", 2, 2)
+    assert done["finished_at"] and done["as_of"] == "2027-04-01"
+    # Once it finished, another run the same day may start: it finds nothing left to do.
+    again = deadline_run(api)
+    assert again["run_id"] != run_id and again["reinstatement_fees_added"] == again["reminders_sent"] == 0
+    listed = api.request("GET", "/admin/deadline-runs", claims=STAFF, query="limit=1").json()
+    assert [r["run_id"] for r in listed["items"]] == [again["run_id"]] and listed["next_token"]
+    older = api.request("GET", "/admin/deadline-runs", claims=STAFF,
+                        query=f"limit=1&next_token={listed['next_token']}").json()
+    assert [r["run_id"] for r in older["items"]] == [run_id]
+    assert api.request("GET", "/admin/deadline-runs/nope", claims=STAFF).status == 404
+    assert api.request("GET", "/admin/deadline-runs", claims=member_claims("M-1")).status == 403
+
+
+def test_redelivered_pages_write_each_fee_and_notice_once(invoiced):
+    import json as json_
+
+    import boto3
+
+    from renewal import deadlines
+    from tests.integration.conftest import QUEUES
+
+    api = invoiced
+    on("2027-04-01")
+    run_id = api.request("POST", "/admin/deadline-runs", claims=STAFF).json()["run_id"]
+    sqs = boto3.client("sqs")
+    pages = []
+    while batch := sqs.receive_message(QueueUrl=QUEUES["DeadlineJobQueue"], MaxNumberOfMessages=10).get("Messages"):
+        pages += [json_.loads(m["Body"]) for m in batch]
+        for m in batch:
+            sqs.delete_message(QueueUrl=QUEUES["DeadlineJobQueue"], ReceiptHandle=m["ReceiptHandle"])
+    before = len(sent_emails())
+    for page in pages * 3:  # every page delivered three times
+        deadlines.process_page(page)
+    drain("DeadlineJobQueue", "RenewalDeadlinesFunction")
+    run = api.request("GET", f"/admin/deadline-runs/{run_id}", claims=STAFF).json()
+    assert (run["status"], run["renewals_seen"], run["reinstatement_fees_added"]) == ("completed", 2, 2)
+    assert len(sent_emails()) - before == run["reminders_sent"] == 2  # one lapse notice each
+    assert [line["code"] for line in invoice(api)["lines"]] == ["CAM", "REINSTATEMENT"]

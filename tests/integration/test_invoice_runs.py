@@ -196,14 +196,15 @@ def test_a_poison_batch_reaches_the_dlq_and_the_run_counts_it_failed(seed_era, m
         member(api, f"M-{n}", ("CAM", "2019-05-04"))
     poisoned = "M-3"
     run_id = start(api)
-    real = store.batch_get
+    real = store.transact
 
-    def broken(keys_):
-        if any(k["PK"] == keys.member_pk(poisoned) for k in keys_):
+    def broken(operations):
+        # The batch's write fails every time it holds the poisoned member's invoice.
+        if any(op.get("Put", {}).get("Item", {}).get("PK") == {"S": keys.member_pk(poisoned)} for op in operations):
             raise RuntimeError("poison")
-        return real(keys_)
+        return real(operations)
 
-    monkeypatch.setattr(store, "batch_get", broken)
+    monkeypatch.setattr(store, "transact", broken)
     drain("InvoiceJobQueue", "InvoiceGenerationFunction")
     sqs = boto3.client("sqs")
     dead = sqs.receive_message(QueueUrl=QUEUES["InvoiceJobDLQ"], MaxNumberOfMessages=10).get("Messages", [])

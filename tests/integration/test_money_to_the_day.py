@@ -12,7 +12,7 @@ import time
 import pytest
 
 from renewal import clock
-from tests.integration.conftest import STAFF, member_claims
+from tests.integration.conftest import STAFF, member_claims, deadline_run
 from tests.integration.test_payments import (INVOICE, attention, charge_event, deliver, gateway, invoice,  # noqa: F401
                                              invoiced, session_event)
 
@@ -59,7 +59,7 @@ def test_on_1_april_before_any_run_every_path_sees_the_fee(invoiced, gateway):
 def test_a_check_received_in_grace_and_recorded_after_the_run_pays_the_pre_fee_amount(invoiced):
     api = invoiced
     on("2027-04-02")
-    assert api.request("POST", "/admin/deadline-runs", claims=STAFF).status == 200
+    deadline_run(api)
     assert invoice(api)["amount_due_cents"] == CAM + FEE
     reply = api.request("POST", f"/admin/invoices/{INVOICE}/payments", claims=STAFF, body=check(CAM, "2027-03-30"))
     assert reply.status == 200, reply.text
@@ -71,7 +71,7 @@ def test_a_check_received_in_grace_and_recorded_after_the_run_pays_the_pre_fee_a
     assert actions["payment.offline"]["received_on"]["to"] == "2027-03-30"
     assert actions["reinstatement_fee.void"]["received_on"]["to"] == "2027-03-30"
     # A later run writes no fee on the paid invoice.
-    api.request("POST", "/admin/deadline-runs", claims=STAFF)
+    deadline_run(api)
     assert invoice(api)["total_cents"] == CAM and renewal(api)["amount_due_cents"] == 0
 
 
@@ -118,7 +118,7 @@ def test_staff_waive_the_fee_with_a_note(invoiced):
     again = api.request("POST", path, claims=STAFF, body={"note": "again"})
     assert again.status == 409
     # A later run does not write the fee back.
-    api.request("POST", "/admin/deadline-runs", claims=STAFF)
+    deadline_run(api)
     assert invoice(api)["amount_due_cents"] == CAM
     paid = api.request("POST", f"/admin/invoices/{INVOICE}/payments", claims=STAFF, body=check(CAM, "2027-04-03"))
     assert paid.status == 200

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from renewal import clock
-from tests.integration.conftest import BUCKET, STAFF, drain, member_claims, sent_emails
+from tests.integration.conftest import BUCKET, STAFF, drain, member_claims, sent_emails, deadline_run
 from tests.integration.payloads import ANA, RULE_SET_2027, fresh
 
 AFFILIATE = {"sub": "a", "cognito:groups": ["affiliate"], "custom:affiliate": "AASC"}
@@ -162,7 +162,7 @@ def test_a_waived_member_whose_paid_invoice_awaits_its_refund_gets_no_lapse_remi
     granted(api, "M-1")
     before = {e["subject"] for e in emails_to("M-1")}
     on("2027-04-01")
-    report = api.request("POST", "/admin/deadline-runs", claims=STAFF).json()
+    report = deadline_run(api)
     assert renewal(api, "M-1")["status"] == "waived"
     assert report["lapsed"] == 2  # M-2 and M-3, not the waived M-1
     assert {e["subject"] for e in emails_to("M-1")} == before
@@ -172,7 +172,7 @@ def test_a_waived_year_does_not_lapse_and_owes_no_reinstatement_fee(invoiced):
     api = invoiced
     granted(api, "M-1")
     on("2027-04-01")
-    assert api.request("POST", "/admin/deadline-runs", claims=STAFF).status == 200
+    deadline_run(api)
     assert renewal(api, "M-1")["status"] == "waived"
     assert [line["code"] for line in invoice(api, "M-1")["lines"]] == ["CAM"]
     assert invoice(api, "M-1")["amount_due_cents"] == 0
@@ -259,8 +259,13 @@ def test_one_waiver_per_year_and_type(invoiced):
     api = invoiced
     first = granted(api, "M-1")
     error(grant(api, "M-1"), 409, "waiver_exists")
-    # Another type, or another year, is a different waiver.
+    # Another type, or another year, is a different waiver (a year that exists: it has a rule set).
     emeritus = granted(api, "M-1", EMERITUS, 2027, note="Retired")
+    error(grant(api, "M-1", MILITARY, 2028), 422, "rule_set_missing")
+    rule_set_2028 = fresh(RULE_SET_2027)
+    rule_set_2028.update(renewal_year=2028, due_date="2028-01-01", grace_ends="2028-03-31",
+                         earning_window={"start": "2027-01-01", "end": "2027-12-31"})
+    assert api.request("PUT", "/admin/rule-sets/2028", claims=STAFF, body=rule_set_2028).status == 200
     later = granted(api, "M-1", MILITARY, 2028)
     assert len({first["waiver_id"], emeritus["waiver_id"], later["waiver_id"]}) == 3
     assert sorted((w["type"], w["renewal_year"]) for w in staff_member(api, "M-1")["waivers"]) == [
@@ -313,6 +318,10 @@ def test_the_rule_sets_emeritus_fee_applies_per_credential_and_from_the_named_ye
     assert api.request("PUT", "/admin/rule-sets/2027", claims=STAFF, body=rule_set).status == 200
     put_member(api, "M-1", ("CAM", "2019-05-04"), ("CALP", "2020-02-01"))
     put_member(api, "M-2", ("CAM", "2019-05-04"), ("CALP", "2020-02-01"))
+    rule_set_2028 = fresh(rule_set)
+    rule_set_2028.update(renewal_year=2028, due_date="2028-01-01", grace_ends="2028-03-31",
+                         earning_window={"start": "2027-01-01", "end": "2027-12-31"})
+    assert api.request("PUT", "/admin/rule-sets/2028", claims=STAFF, body=rule_set_2028).status == 200
     granted(api, "M-1", EMERITUS, 2027)
     granted(api, "M-2", EMERITUS, 2028)  # not yet emeritus for 2027
     invoice_run(api)
@@ -325,10 +334,6 @@ def test_the_rule_sets_emeritus_fee_applies_per_credential_and_from_the_named_ye
 
     # 2028: both are emeritus now (from the named year on), with the same fees.
     on("2027-10-01")
-    rule_set_2028 = fresh(rule_set)
-    rule_set_2028.update(renewal_year=2028, due_date="2028-01-01", grace_ends="2028-03-31",
-                         earning_window={"start": "2027-01-01", "end": "2027-12-31"})
-    assert api.request("PUT", "/admin/rule-sets/2028", claims=STAFF, body=rule_set_2028).status == 200
     invoice_run(api, 2028)
     for member_id in ("M-1", "M-2"):
         later = invoice(api, member_id, 2028)
@@ -572,3 +577,26 @@ def test_a_member_lists_their_own_waiver_requests_newest_first_with_the_decision
     assert [r["request_id"] for r in my_requests(api, M1, limit=1, token=first["next_token"])["items"]] == [military]
     for claims, status in ((STAFF, 403), (AFFILIATE, 403), (None, 401)):
         assert api.request("GET", "/me/waiver-requests", claims=claims).status == status
+
+
+def test_one_pending_request_per_member_type_and_year_for_a_year_that_exists(invoiced):
+    api = invoiced
+    first = requested(api, M1)
+    error(request(api, M1), 409, "request_pending")
+    requested(api, M1, kind=EMERITUS, reason="Retired in June")  # another type: its own request
+    error(request(api, M1, year=2031), 422, "rule_set_missing")
+    error(grant(api, "M-1", EMERITUS, 2031), 422, "rule_set_missing")
+    # Once decided, the member may ask again; the rejection is audited with its note.
+    assert decide(api, first["request_id"], "reject", note="No orders attached").status == 200
+    again = requested(api, M1)
+    assert again["request_id"] != first["request_id"]
+    history = api.request("GET", "/admin/members/M-1/history", claims=STAFF).json()["items"]
+    (decided,) = [e for e in history if e["action"] == "waiver_request.decide"]
+    assert decided["changes"]["status"]["to"] == "rejected"
+    assert decided["changes"]["note"]["to"] == "No orders attached"
+    assert decided["changes"]["request_id"]["to"] == first["request_id"]
+    mail = [e for e in emails_to("M-1") if "waiver request" in e["subject"]]
+    assert mail and "a military deployment waiver" in mail[-1]["text"]
+    decide(api, again["request_id"], "approve")
+    emeritus_mail = [e for e in emails_to("M-1") if "emeritus" in e["subject"]]
+    assert not emeritus_mail or "an emeritus waiver" in emeritus_mail[-1]["text"]

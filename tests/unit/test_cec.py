@@ -1,4 +1,4 @@
-"""Continuing-education credits (DOMAIN.md "CEC requirement"): credit per
+"""Continuing-education credits (docs/domain.md "CECs"): credit per
 activity, what counts toward a renewal year (earning window, participation cap,
 in-network types, refused types, approval), and when the requirement is met.
 Pure: no AWS."""

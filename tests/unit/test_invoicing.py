@@ -1,5 +1,5 @@
-"""What a member owes for a renewal year (DOMAIN.md "CEC requirement", "Money",
-"Exemptions"): one line per renewable credential at the rule set's fee, the
+"""What a member owes for a renewal year (docs/domain.md "What a member owes",
+"Waivers"): one line per renewable credential at the rule set's fee, the
 shared CEC requirement is the largest (not the sum), CAMT is never invoiced,
 first-year holders owe the fee but no CECs. Pure: no AWS."""
 
@@ -29,7 +29,7 @@ def rule(cec: float, in_network: float, fee: int, renews: bool = True, emeritus_
 
 CAMT_RULE = rule(0, 0, 0, renews=False)
 
-# DOMAIN.md: default rule set for 2027.
+# The default rule set for 2027 (docs/domain.md; the fees are example values).
 DEFAULT_2027 = {
     "CAM": rule(8, 5, 17500),
     "CALP": rule(5, 3, 12500),

@@ -1,4 +1,4 @@
-"""A member's standing as of "today" (DOMAIN.md "Status of a member's renewal"):
+"""A member's standing as of "today" (docs/domain.md "The year's timeline"):
 open / grace / lapsed / renewed / not_required / waived around the exact
 boundary dates, and each held credential's status and `renewed_through`.
 Pure: invoices and CEC items are the dicts the invoice run and CEC service

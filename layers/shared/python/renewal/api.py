@@ -124,6 +124,19 @@ def create_app() -> APIGatewayHttpResolver:
     return app
 
 
+def responses(model: Any, errors: dict[int, str], *, status: int = 200, description: str = "Done") -> dict[int, Any]:
+    """A route's documented answers: the model it returns under `status`, and its
+    errors (each with the contract's error body: left without one, Powertools
+    would document the route's return model under the error too). Powertools
+    documents only what is listed once a route lists any, so the answer itself
+    is listed too."""
+    documented: dict[int, Any] = {status: {"description": description,
+                                           "content": {"application/json": {"model": model}}}}
+    documented.update({code: {"description": text, "content": {"application/json": {"model": ErrorBody}}}
+                       for code, text in errors.items()})
+    return documented
+
+
 def principal(app: APIGatewayHttpResolver) -> auth.Principal:
     """The caller, from the claims the JWT authorizer verified."""
     authorizer = app.current_event.request_context.authorizer

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from renewal import audit, cec, clock, keys, notices, paging, standing
+from renewal import audit, cec, clock, keys, notices, paging, records, standing
 from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, ValidationFailed
@@ -58,12 +58,20 @@ def process(member_id: str, submission_id: str) -> str | None:
     ]
     status = REJECTED_ALL if len(refused) == len(activities) else IN_REVIEW
     now = clock.now_precise_iso()
-    # One write whatever the size: the submission holds its activities' statuses.
+    # One write whatever the size: the submission holds its activities' statuses; the
+    # renewal records follow in the same transaction.
+    submission_after = {**submission, "status": status, "activities": activities}
+    operations = [_submission_update(member_id, submission, status, activities, QUEUED, now,
+                                     note="Refused by the automatic checks." if status == REJECTED_ALL else None)]
+    operations += _records_follow(items, submission_after)
     try:
-        store.transact([_submission_update(member_id, submission, status, activities, QUEUED, now,
-                                           note="Refused by the automatic checks." if status == REJECTED_ALL else None)])
-    except store.ConditionFailed:
-        return None  # another delivery of the same message got there first
+        store.transact(operations)
+    except store.ConditionFailed as lost:
+        if lost.reasons[:1] == ["ConditionalCheckFailed"]:
+            return None  # another delivery of the same message got there first
+        # The member's record changed at the same moment (a roster credit, say): the
+        # message fails and comes back, and the checks run again on a fresh read.
+        raise RuntimeError(f"submission {submission_id}: the member's record changed meanwhile") from lost
     if status == REJECTED_ALL:
         _tell_member(member_id, {**submission, "status": status, "activities": activities})
     return status
@@ -80,6 +88,14 @@ def _submission_update(member_id: str, submission: Mapping[str, Any], status: st
         values.update({":now": now, ":note": note})
     return store.update_op(keys.submission_key(member_id, submission["submission_id"]), expression,
                            condition="#status = :seen", names={"#status": "status"}, values=values)
+
+
+def _records_follow(items: list[dict[str, Any]], submission_after: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The renewal records' writes once the submission's activities take their new statuses."""
+    profile = next((i for i in items if i.get("SK") == keys.PROFILE), None)
+    if profile is None:
+        return []
+    return records.follow_ops(profile, items, records.replaced(items, submission_after))
 
 
 # ---------------------------------------------------------------- the reviewer
@@ -99,8 +115,13 @@ def review_queue(principal: Principal, status: str, limit: int, next_token: str 
     return SubmissionList(items=[view(i, with_links=True) for i in items], next_token=token)
 
 
-def decide(principal: Principal, submission_id: str, decision: ReviewDecision) -> Submission:
+def decide(principal: Principal, submission_id: str, decision: ReviewDecision, *, attempts: int = 3) -> Submission:
     principal.require_staff()
+    if decision.decision == "reject" and decision.rejected_activity_ids:
+        # "reject" rejects the whole submission: a list of ids belongs with "approve".
+        raise ValidationFailed("reject rejects every activity: to reject some, approve with their ids in "
+                               "rejected_activity_ids.", details=[{"field": "rejected_activity_ids",
+                                                                   "rule": "reject_takes_no_list"}])
     member_id = keys.owner_of("S", submission_id)
     items = list(store.query_all(keys.member_pk(member_id))) if member_id else []
     key_sk = keys.submission_key(member_id, submission_id)[keys.SK] if member_id else None
@@ -145,13 +166,24 @@ def decide(principal: Principal, submission_id: str, decision: ReviewDecision) -
     status = PARTIAL if approved_any and rejected_any else (APPROVED_ALL if approved_any else REJECTED_ALL)
     now = clock.now_precise_iso()
     operations = [_submission_update(member_id, submission, status, activities, IN_REVIEW, now, decision.note)]
+    operations += _records_follow(items, {**submission, "status": status, "activities": activities})
+    was_pending = {a["activity_id"] for a in pending}
+    changes = [a for a in activities if a["activity_id"] in was_pending]
     operations.append(audit.entry_op(principal, history_pk=keys.member_history_pk(member_id),
                                      action="cec_submission.decide",
                                      changes={"submission_id": {"from": None, "to": submission_id},
-                                              "status": {"from": IN_REVIEW, "to": status}}))
+                                              "status": {"from": IN_REVIEW, "to": status},
+                                              "note": {"from": None, "to": decision.note},
+                                              "approved_activity_ids": {"from": None, "to": sorted(
+                                                  a["activity_id"] for a in changes if a["status"] == cec.APPROVED)},
+                                              "rejected_activity_ids": {"from": None, "to": sorted(
+                                                  a["activity_id"] for a in changes if a["status"] == "rejected")}}))
     try:
         store.transact(operations)
     except store.ConditionFailed as error:
+        if error.reasons[:1] != ["ConditionalCheckFailed"] and attempts > 1:
+            # Not another reviewer: the member's record changed meanwhile. Decide on a fresh read.
+            return decide(principal, submission_id, decision, attempts=attempts - 1)
         raise Conflict(f"CEC submission {submission_id} was decided by someone else.", code="already_decided") from error
     decided = {**submission, "status": status, "activities": activities, "decided_at": now, "note": decision.note}
     _tell_member(member_id, decided)
@@ -168,12 +200,4 @@ def _participation_counted(submission: Mapping[str, Any], items: list[Mapping[st
 
 
 def _tell_member(member_id: str, submission: Mapping[str, Any]) -> None:
-    lines = [f"- {a['title']} ({a['completed_on']}, {float(a['cec']):g} CEC): {a['status']}"
-             + (f" ({a['note']})" if a.get("note") else "") for a in submission["activities"]]
-    status = submission["status"].replace("_", " ")
-    note = f"Note: {submission['note']}\n" if submission.get("note") else ""
-    notices.tell_member(
-        member_id, f"Your CEC submission was {status}",
-        f"Your CEC submission {submission['submission_id']} for {submission['renewal_year']} was {status}.\n"
-        + note + "\n".join(lines),
-    )
+    notices.tell_member(member_id, *notices.submission_decided(submission))

@@ -15,11 +15,38 @@ from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from renewal.model import Date, Model
 
-# Activity types (API.md). These are categories of the program, not numbers.
-IN_NETWORK_TYPES = frozenset({"affiliate_class", "conference", "online_course"})
-PARTICIPATION_TYPES = frozenset({"committee", "legislative", "teaching"})  # share the participation cap
-REFUSED_TYPES = frozenset({"corporate_training"})  # never accepted
-ACTIVITY_TYPES = IN_NETWORK_TYPES | PARTICIPATION_TYPES | frozenset({"volunteer", "other"}) | REFUSED_TYPES
+@dataclass(frozen=True)
+class Kind:
+    """One activity type of the program (docs/domain.md, "CECs"): categories, not numbers."""
+
+    label: str
+    in_network: bool = False  # counts toward the in-network minimum
+    participation: bool = False  # shares the participation cap
+    refused: str | None = None  # never accepted, and why
+
+
+# The one table of activity types: the API's enum and every set below come from it.
+KINDS: dict[str, Kind] = {
+    "affiliate_class": Kind("Affiliate class", in_network=True),
+    "conference": Kind("Conference or Expo session", in_network=True),
+    "online_course": Kind("Institute-approved online course", in_network=True),
+    "committee": Kind("Committee or board service", participation=True),
+    "legislative": Kind("Legislative event", participation=True),
+    "teaching": Kind("Unpaid teaching", participation=True),
+    "volunteer": Kind("Volunteering"),
+    "other": Kind("Other outside education"),
+    "corporate_training": Kind("Corporate in-house training",
+                               refused="Corporate in-house training is not accepted for CECs."),
+}
+IN_NETWORK_TYPES = frozenset(name for name, kind in KINDS.items() if kind.in_network)
+PARTICIPATION_TYPES = frozenset(name for name, kind in KINDS.items() if kind.participation)
+REFUSED_TYPES = frozenset(name for name, kind in KINDS.items() if kind.refused)
+ACTIVITY_TYPES = frozenset(KINDS)
+
+
+def in_network(kind: str | None) -> bool:
+    """Worked out from the type whenever it is read, never stored."""
+    return kind in IN_NETWORK_TYPES
 
 APPROVED = "approved"
 PENDING = "pending"
@@ -42,7 +69,7 @@ class Tally:
 def tally(activities: Iterable[Mapping[str, Any]], window_start: dt.date, window_end: dt.date, cap: float) -> Tally:
     """Countable CECs earned inside the window. Committee, legislative and
     teaching together count at most `cap`; the excess is recorded, not counted."""
-    approved = in_network = participation = 0.0
+    approved = in_network_total = participation = 0.0
     pending = pending_in_network = pending_participation = 0.0
     for activity in activities:
         completed_on = dt.date.fromisoformat(str(activity["completed_on"]))
@@ -59,7 +86,7 @@ def tally(activities: Iterable[Mapping[str, Any]], window_start: dt.date, window
             else:
                 approved += amount
                 if kind in IN_NETWORK_TYPES:
-                    in_network += amount
+                    in_network_total += amount
         elif status == PENDING:
             if kind in PARTICIPATION_TYPES:
                 pending_participation += amount
@@ -72,7 +99,7 @@ def tally(activities: Iterable[Mapping[str, Any]], window_start: dt.date, window
     review_participation = min(max(0.0, cap - counted_participation), pending_participation)
     return Tally(
         approved=approved + counted_participation,
-        approved_in_network=in_network,
+        approved_in_network=in_network_total,
         in_review=pending + review_participation,
         in_review_in_network=pending_in_network,
     )
@@ -85,8 +112,7 @@ def complete(t: Tally, required: float, in_network_required: float, waived: bool
 # ---------------------------------------------------------------- activities as the API shows them
 
 
-ActivityType = Literal["affiliate_class", "conference", "online_course", "committee", "legislative", "teaching",
-                       "volunteer", "other", "corporate_training"]
+ActivityType = Literal[tuple(KINDS)]  # type: ignore[valid-type]  # the table above, as the API's enum
 ActivityStatus = Literal["pending", "approved", "rejected", "not_counted"]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Minutes = Annotated[int, Field(ge=0, le=60 * 24 * 14)]
@@ -170,10 +196,10 @@ def uncountable(activities: Iterable[Mapping[str, Any]], others: Iterable[Mappin
 
 def refusal(kind: str) -> str | None:
     """Why an activity type is never accepted, if it is not."""
-    if kind in REFUSED_TYPES:
-        return "Corporate in-house training is not accepted for CECs."
-    return None
+    found = KINDS.get(kind)
+    return found.refused if found else None
 
 
 def activity_view(record: Mapping[str, Any]) -> Activity:
-    return Activity(**{name: record.get(name) for name in Activity.model_fields if name in record})
+    fields = {name: record.get(name) for name in Activity.model_fields if name in record}
+    return Activity(**{**fields, "in_network": in_network(record.get("type"))})

@@ -24,6 +24,10 @@ def invoice_job_max_receives() -> int:
     return int(os.environ.get("INVOICE_JOB_MAX_RECEIVES", "5"))
 
 
+def deadline_job_queue_url() -> str:
+    return os.environ.get("DEADLINE_JOB_QUEUE_URL", "")
+
+
 def sender_email() -> str:
     return os.environ.get("SENDER_EMAIL", "renewals@example.org")
 
@@ -54,6 +58,18 @@ def portal_url() -> str | None:
 
 def documents_bucket() -> str:
     return os.environ.get("DOCUMENTS_BUCKET", "")
+
+
+def exports_bucket() -> str:
+    return os.environ.get("EXPORTS_BUCKET", "")
+
+
+def export_job_queue_url() -> str:
+    return os.environ.get("EXPORT_JOB_QUEUE_URL", "")
+
+
+def export_job_max_receives() -> int:
+    return int(os.environ.get("EXPORT_JOB_MAX_RECEIVES", "5"))
 
 
 def cec_submission_queue_url() -> str:

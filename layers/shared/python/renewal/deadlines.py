@@ -1,114 +1,238 @@
-"""The daily deadline run: reinstatement fees and reminder e-mails.
+"""The daily deadline run: it writes the reinstatement fee lines the calendar
+made owing and sends each renewal notice once. Statuses and the fee owed are
+derived from dates whenever they are read (renewal.dues, renewal.records), so
+nothing waits for this run: it only makes the fee permanent and tells members.
 
-Statuses are derived from dates whenever they are read, so nothing here moves
-a renewal from one status to another. The run adds what the calendar makes
-owing (one reinstatement line per open invoice once its grace period has
-ended) and sends each reminder once; repeating the run changes nothing twice.
+A run fans out over the deadline-job queue like the invoice run: one chain of
+messages per renewal year and index shard, each message one page of that
+shard's incomplete renewal records (the only ones with anything due), each
+page sending the next before it is counted. Exactly once: a fee line and a
+notice are claimed on the invoice with conditional writes, and a page counts
+toward its run once (the run keeps the ids of the pages it counted). One run
+a day at a time: starting another while today's is running answers that one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections import Counter
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
+from aws_lambda_powertools import Logger
 
-
-from renewal import clock, dues, keys, notices, standing
-from renewal.adapters import store
+from renewal import audit, clock, config, dues, keys, notices, paging, records
+from renewal.adapters import queue, store
 from renewal.auth import Principal
+from renewal.errors import NotFound
 from renewal.model import Model
-from renewal.rules import RuleSet
+
+logger = Logger()
+
+# Renewal records per page message: one invocation handles a page well inside its timeout.
+PAGE_SIZE = 100
+COUNTERS = ("renewals_seen", "lapsed", "reinstatement_fees_added", "reminders_sent", "failed")
+KIND = "deadline"
 
 
-class DeadlineReport(Model):
+class DeadlineRun(Model):
+    run_id: str
     as_of: dt.date
+    status: Literal["running", "completed", "failed"]
+    renewals_seen: int
     lapsed: int
     reinstatement_fees_added: int
     reminders_sent: int
+    failed: int
+    started_at: str
+    finished_at: str | None = None
 
 
-def run_deadlines_as_staff(principal: Principal) -> DeadlineReport:
+class DeadlineRunStarted(Model):
+    run_id: str
+    status: Literal["running", "completed", "failed"]
+
+
+class DeadlineRunList(Model):
+    items: list[DeadlineRun]
+    next_token: str | None = None
+
+
+def _view(record: Mapping[str, Any]) -> DeadlineRun:
+    return DeadlineRun(**{name: record.get(name) for name in DeadlineRun.model_fields if name in record})
+
+
+def start_run(principal: Principal) -> DeadlineRun:
     principal.require_staff()
-    return run_deadlines()
+    return begin(actor=principal)
 
 
-def run_deadlines() -> DeadlineReport:
+def begin(*, actor: Principal) -> DeadlineRun:
+    """Starts today's run, or answers the one of today that is still running."""
     today = clock.today()
-    lapsed = fees = reminders = 0
-    for record in store.query_all(keys.RULE_SETS_PARTITION, index=keys.GSI1):
-        rule_set = RuleSet.from_record(record)
-        for invoice in store.query_all(keys.renewals_partition(rule_set.renewal_year), index=keys.GSI1):
-            outcome = _apply(invoice, today)
-            lapsed += outcome["lapsed"]
-            fees += outcome["fee"]
-            reminders += outcome["reminders"]
-    return DeadlineReport(as_of=today, lapsed=lapsed, reinstatement_fees_added=fees, reminders_sent=reminders)
+    day = keys.deadline_day_key(today.isoformat())
+    for _ in range(3):
+        pointer = store.get(day)
+        if pointer is not None:
+            current = store.get(keys.run_key(pointer["run_id"]))
+            if current is not None and current["status"] == "running":
+                return _view(current)
+        years = [int(r["renewal_year"]) for r in store.query_all(keys.RULE_SETS_PARTITION, index=keys.GSI1)]
+        chains = [(year, shard) for year in years for shard in range(keys.RENEWAL_SHARDS)]
+        run_id = uuid.uuid4().hex
+        now = clock.now_iso()
+        record = {
+            **keys.run_key(run_id), **keys.deadline_runs_index(now, run_id),
+            "run_id": run_id, "kind": KIND, "as_of": today.isoformat(), "status": "running", "started_at": now,
+            "actor": actor.actor, "chains_total": len(chains), "chains_done": 0, **dict.fromkeys(COUNTERS, 0),
+        }
+        if not chains:
+            record.update(status="completed", finished_at=now)
+        pointer_condition = ("attribute_not_exists(PK)" if pointer is None else "run_id = :seen_run")
+        try:
+            store.transact([
+                store.put_op(record, condition="attribute_not_exists(PK)"),
+                store.put_op({**day, "run_id": run_id, "as_of": today.isoformat()}, condition=pointer_condition,
+                             values=None if pointer is None else {":seen_run": pointer["run_id"]}),
+                audit.entry_op(actor, history_pk=keys.deadline_history_pk(), action="deadline_run.start",
+                               changes={"run_id": {"from": None, "to": run_id}, "as_of": {"from": None,
+                                                                                         "to": today.isoformat()}}),
+            ])
+        except store.ConditionFailed:
+            continue  # another start for today won: answer that run
+        queue.send_all(config.deadline_job_queue_url(), [
+            {"kind": "deadline_page", "run_id": run_id, "as_of": today.isoformat(), "renewal_year": year,
+             "shard": shard, "page": 0, "start_key": None} for year, shard in chains])
+        return _view(record)
+    pointer = store.get(day)
+    return _view(store.get(keys.run_key(pointer["run_id"])) or {})
 
 
-def _incomplete(invoice: Mapping[str, Any], today: dt.date) -> bool:
-    """Still owes something: payment, or (paid) CECs. Completeness is derived from
-    the member's record; once found complete it is remembered on the invoice
-    (`renewed_on`), since approved CECs and a payment stay, so later runs skip it."""
+def get_run(principal: Principal, run_id: str) -> DeadlineRun:
+    principal.require_staff()
+    record = store.get(keys.run_key(run_id))
+    if record is None or record.get("kind") != KIND:
+        raise NotFound(f"No deadline run {run_id}.")
+    return _view(record)
+
+
+def list_runs(principal: Principal, limit: int, next_token: str | None) -> DeadlineRunList:
+    principal.require_staff()
+    items, token = paging.page(keys.DEADLINE_RUNS, index=keys.GSI1, forward=False, limit=limit,
+                               next_token=next_token)
+    return DeadlineRunList(items=[_view(i) for i in items], next_token=token)
+
+
+# ---------------------------------------------------------------- the worker
+
+
+def process_page(job: Mapping[str, Any]) -> None:
+    """One page of one year's shard. Safe to run again: fees and notices are
+    claimed on the invoice, and the page counts toward its run once."""
+    run_id, year, shard, page = job["run_id"], int(job["renewal_year"]), int(job["shard"]), int(job["page"])
+    page_id = f"{year}-{shard}-{page:05d}"
+    run = store.get(keys.run_key(run_id))
+    if run is None or page_id in run.get("pages_seen", set()):
+        return
+    as_of = dt.date.fromisoformat(job["as_of"])
+    items, last = store.query_partition(keys.renewal_record_partition(year, shard), index=keys.GSI4,
+                                        sk_prefix=keys.renewal_record_prefix(records.INCOMPLETE), limit=PAGE_SIZE,
+                                        start_key=job.get("start_key"))
+    if last:
+        # The next page goes out before this one counts, so a crash in between re-sends
+        # the same next page (whose count, like this one's, lands once).
+        queue.send_all(config.deadline_job_queue_url(), [{**job, "page": page + 1, "start_key": last}])
+    counts: Counter[str] = Counter(renewals_seen=len(items))
+    due = {item["member_id"]: due_today(item, as_of) for item in items}
+    wanted = [m for m, (_, kinds) in due.items() if kinds]
+    profiles = {p["member_id"]: p for p in store.batch_get([keys.member_key(m) for m in wanted])} if wanted else {}
+    for item in items:
+        counts["lapsed"] += as_of > dues.grace_ends(item)
+        try:
+            fee_added, sent = _apply(item, as_of, profiles.get(item["member_id"]))
+        except Exception:
+            logger.exception("renewal deadline failed", extra={"member_id": item["member_id"], "run_id": run_id})
+            counts["failed"] += 1
+            continue
+        counts["reinstatement_fees_added"] += fee_added
+        counts["reminders_sent"] += sent
+    _finish_if_done(_count_page(run_id, page_id, counts, chain_done=not last))
+
+
+def due_today(invoice: Mapping[str, Any], as_of: dt.date) -> tuple[bool, list[str]]:
+    """(write the fee line?, notices to send) for an incomplete renewal on `as_of`. Pure."""
+    fee = (dues.payable(invoice) and dues.fee_owed(invoice, as_of) and not invoice.get("reinstated_on"))
+    kinds = []
     if dues.payable(invoice):
-        return True
-    if invoice["status"] != "paid" or invoice.get("renewed_on"):
-        return False
-    items = list(store.query_all(keys.member_pk(invoice["member_id"])))
-    if standing.invoice_standing(invoice, items, today).status not in (standing.RENEWED, standing.WAIVED):
-        return True
-    try:
-        store.update(keys.invoice_key(int(invoice["renewal_year"]), invoice["member_id"]), "SET renewed_on = :today",
-                     condition="#status = :paid", names={"#status": "status"},
-                     values={":today": today.isoformat(), ":paid": "paid"})
-    except store.ConditionFailed:
-        pass  # refunded or disputed meanwhile: the next run looks again
-    return False
-
-
-def _apply(invoice: dict[str, Any], today: dt.date) -> dict[str, int]:
-    outcome = {"lapsed": 0, "fee": 0, "reminders": 0}
-    if not _incomplete(invoice, today):
-        return outcome
-    terms = invoice["terms"]
-    due_date = dt.date.fromisoformat(invoice["due_date"])
-    grace_ends = dt.date.fromisoformat(terms["grace_ends"])
-    if today > grace_ends:
-        outcome["lapsed"] = 1
-        if dues.fee_owed(invoice, today) and dues.payable(invoice) and _add_reinstatement(invoice, today):
-            outcome["fee"] = 1
-            invoice = store.get(keys.invoice_key(int(invoice["renewal_year"]), invoice["member_id"])) or invoice
-    due = []
-    if dues.payable(invoice):
-        due.append(notices.INVOICE_ISSUED)
-    stage = notices.stage_notice(today, due_date, grace_ends, int(terms["reminder_days_before_due"]))
+        kinds.append(notices.INVOICE_ISSUED)
+    stage = notices.stage_notice(as_of, dt.date.fromisoformat(invoice["due_date"]), dues.grace_ends(invoice),
+                                 int(invoice["terms"]["reminder_days_before_due"]))
     if stage:
-        due.append(stage)
-    wanted = [kind for kind in due if kind not in invoice.get("notices", set())]
-    if not wanted:
-        return outcome
-    profile = store.get(keys.member_key(invoice["member_id"]))
-    for kind in wanted:
-        if profile and notices.claim(invoice, kind) and notices.deliver(kind, invoice, profile):
-            outcome["reminders"] += 1
-    return outcome
+        kinds.append(stage)
+    sent = invoice.get("notices") or set()
+    return bool(fee), [kind for kind in kinds if kind not in sent]
 
 
-def _add_reinstatement(invoice: Mapping[str, Any], today: dt.date) -> bool:
-    """Writes the fee line for good, once, whatever the number of runs. (The fee
-    is owed from the day after the grace end whether or not this line exists.)"""
-    year = int(invoice["renewal_year"])
+def _apply(item: Mapping[str, Any], as_of: dt.date, profile: Mapping[str, Any] | None) -> tuple[bool, int]:
+    """Writes what is due in one conditional update of the invoice (as the index
+    showed it; read again if it changed since), then sends the notices it claimed."""
+    invoice: Mapping[str, Any] | None = item
+    for _ in range(3):
+        fee, kinds = due_today(invoice, as_of)
+        if not profile or not (profile.get("contact") or {}).get("email"):
+            kinds = []  # nobody to write to: nothing claimed, the next run looks again
+        if not fee and not kinds:
+            return False, 0
+        try:
+            updated = _claim(invoice, as_of, fee, kinds)
+        except store.ConditionFailed:
+            invoice = store.get(keys.invoice_key(int(item["renewal_year"]), item["member_id"]))
+            if invoice is None or records.record_class(invoice.get("record") or {}) != records.INCOMPLETE:
+                return False, 0
+            continue
+        sent = sum(notices.deliver(kind, updated, profile, today=as_of) for kind in kinds)
+        return fee, sent
+    raise RuntimeError(f"invoice of {item['member_id']} kept changing")
+
+
+def _claim(invoice: Mapping[str, Any], as_of: dt.date, fee: bool, kinds: list[str]) -> dict[str, Any]:
+    expression = ["version = if_not_exists(version, :zero) + :one"]
+    values: dict[str, Any] = {":zero": 0, ":one": 1}
+    names: dict[str, str] = {}
+    if fee:
+        expression += ["#lines = list_append(#lines, :line)", "total_cents = total_cents + :fee",
+                       "reinstated_on = :today"]
+        names["#lines"] = "lines"
+        values.update({":line": [dues.fee_line(invoice)], ":fee": dues.fee_cents(invoice),
+                       ":today": as_of.isoformat()})
+    update = "SET " + ", ".join(expression) + (" ADD notices :kinds" if kinds else "")
+    if kinds:
+        values[":kinds"] = set(kinds)
+    condition, seen = ("version = :seen_version", {":seen_version": invoice["version"]}) if "version" in invoice \
+        else ("attribute_not_exists(version)", {})
+    return store.update(keys.invoice_key(int(invoice["renewal_year"]), invoice["member_id"]), update,
+                        condition=condition, names=names or None, values={**values, **seen}, returns="ALL_NEW")
+
+
+def _count_page(run_id: str, page_id: str, counts: Counter[str], *, chain_done: bool) -> dict[str, Any] | None:
+    increments = {name: counts.get(name, 0) for name in COUNTERS}
+    expression = "ADD pages_seen :page, chains_done :done, " + ", ".join(f"{n} :{n}" for n in COUNTERS)
     try:
-        store.update(
-            keys.invoice_key(year, invoice["member_id"]),
-            "SET #lines = list_append(#lines, :line), total_cents = total_cents + :fee, reinstated_on = :today, "
-            "version = if_not_exists(version, :zero) + :one",
-            condition="#status IN (:open, :refunded) AND attribute_not_exists(reinstated_on) "
-                      "AND attribute_not_exists(fee_waived)",
-            names={"#lines": "lines", "#status": "status"},
-            values={":line": [dues.fee_line(invoice)], ":fee": dues.fee_cents(invoice), ":today": today.isoformat(),
-                    ":open": dues.OPEN, ":refunded": dues.REFUNDED, ":zero": 0, ":one": 1},
-        )
-        return True
+        return store.update(keys.run_key(run_id), expression, condition="NOT contains(pages_seen, :this)",
+                            values={":page": {page_id}, ":this": page_id, ":done": int(chain_done),
+                                    **{f":{k}": v for k, v in increments.items()}}, returns="ALL_NEW")
     except store.ConditionFailed:
-        return False
+        return None  # a concurrent delivery of the same page counted it
+
+
+def _finish_if_done(run: Mapping[str, Any] | None) -> None:
+    if not run or run["status"] != "running" or run["chains_done"] < run["chains_total"]:
+        return
+    try:
+        store.update(keys.run_key(run["run_id"]), "SET #status = :status, finished_at = :now",
+                     condition="#status = :running AND chains_done = chains_total", names={"#status": "status"},
+                     values={":status": "failed" if run["failed"] else "completed", ":now": clock.now_iso(),
+                             ":running": "running"})
+    except store.ConditionFailed:
+        pass  # another worker finished it

@@ -46,6 +46,11 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "payload_too_large"
+
+
 class RuleViolation(DomainError):
     status = 422
     code = "rule_violation"

@@ -90,7 +90,7 @@ def create_form(principal: Principal, body: FormIn) -> Form:
     now = clock.now_precise_iso()  # the affiliate's queue is oldest first
     activities = [
         {"activity_id": f"{form_id}-{n + 1}", **a.model_dump(mode="json"),
-         "cec": cec.credit(a.contact_minutes, a.break_minutes), "in_network": a.type in cec.IN_NETWORK_TYPES,
+         "cec": cec.credit(a.contact_minutes, a.break_minutes),
          "status": cec.PENDING}
         for n, a in enumerate(body.activities)
     ]

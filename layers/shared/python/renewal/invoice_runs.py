@@ -20,7 +20,7 @@ from typing import Any, Literal
 from aws_lambda_powertools import Logger
 
 
-from renewal import audit, clock, config, invoicing, keys, notices, standing, telemetry
+from renewal import audit, clock, config, invoicing, keys, notices, paging, records, standing, telemetry
 from renewal.adapters import queue, store
 from renewal.auth import NAAEI, Principal
 from renewal.errors import NotFound, RuleViolation
@@ -48,6 +48,11 @@ class InvoiceRun(Model):
     finished_at: str | None = None
 
 
+class InvoiceRunList(Model):
+    items: list[InvoiceRun]
+    next_token: str | None = None
+
+
 class InvoiceRunStarted(Model):
     run_id: str
     status: Literal["running", "completed", "failed"]
@@ -63,12 +68,14 @@ def start_run(principal: Principal, renewal_year: int) -> InvoiceRun:
 
 
 def _run_record(run_id: str, renewal_year: int, actor: str, status: str = "running") -> dict[str, Any]:
+    now = clock.now_iso()
     return {
         **keys.run_key(run_id),
+        **keys.invoice_runs_index(now, run_id),
         "run_id": run_id,
         "renewal_year": renewal_year,
         "status": status,
-        "started_at": clock.now_iso(),
+        "started_at": now,
         "actor": actor,
         "shards_total": keys.MEMBER_SHARDS,
         "shards_done": 0,
@@ -182,10 +189,17 @@ def _fail(run_id: str, renewal_year: int, error: str) -> None:
     telemetry.count(telemetry.RUNS_FAILED)
 
 
+def list_runs(principal: Principal, limit: int, next_token: str | None) -> InvoiceRunList:
+    principal.require_staff()
+    items, token = paging.page(keys.INVOICE_RUNS, index=keys.GSI1, forward=False, limit=limit,
+                               next_token=next_token)
+    return InvoiceRunList(items=[_view(i) for i in items], next_token=token)
+
+
 def get_run(principal: Principal, run_id: str) -> InvoiceRun:
     principal.require_staff()
     record = store.get(keys.run_key(run_id))
-    if record is None:
+    if record is None or record.get("kind", "invoice") != "invoice":
         raise NotFound(f"No invoice run {run_id}.")
     return _view(record)
 
@@ -234,6 +248,12 @@ def _list_shard(run_id: str, renewal_year: int, shard: int) -> None:
     _finish_if_done(run)
 
 
+# Members whose invoices one transaction writes: two items each (the invoice,
+# the member's facts lock) and the year's totals, within DynamoDB's 100.
+CHUNK = 45
+WRITE_ATTEMPTS = 4
+
+
 def _invoice_batch(run_id: str, renewal_year: int, batch_id: str, member_ids: Sequence[str]) -> None:
     run = store.get(keys.run_key(run_id))
     if run is None or batch_id in run.get("batches_seen", set()):
@@ -241,18 +261,24 @@ def _invoice_batch(run_id: str, renewal_year: int, batch_id: str, member_ids: Se
     rule_set = load_rule_set(renewal_year)
     if rule_set is None:
         raise RuntimeError(f"rule set {renewal_year} disappeared during run {run_id}")
-    profiles = {p["member_id"]: p for p in store.batch_get([keys.member_key(m) for m in member_ids])}
     counts: Counter[str] = Counter(members_seen=len(member_ids))
     issued: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    planned: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {}
     for member_id in member_ids:
-        profile = profiles.get(member_id)
         try:
-            outcome, invoice = _invoice_member(run_id, rule_set, profile)
+            outcome, invoice, profile = _plan_member(run_id, rule_set, member_id)
         except Exception:
             logger.exception("member not invoiced", extra={"member_id": member_id, "run_id": run_id})
-            outcome, invoice = "failed", None
+            outcome, invoice, profile = "failed", None, None
+        if outcome in ("write_created", "write_waived"):
+            planned[member_id] = (invoice, profile, outcome)
+            continue
         counts[outcome] += 1
-        if invoice is not None and profile is not None:
+        if outcome == "invoices_created" and invoice is not None:
+            issued.append((invoice, profile))  # written by an earlier delivery of this batch
+    for member_id, outcome, invoice, profile in _write_planned(run_id, rule_set, planned):
+        counts[outcome] += 1
+        if outcome == "invoices_created":
             issued.append((invoice, profile))
     counted = _count_batch(run_id, batch_id, counts)
     if counted is None:
@@ -263,40 +289,83 @@ def _invoice_batch(run_id: str, renewal_year: int, batch_id: str, member_ids: Se
     _finish_if_done(counted)
 
 
-def _invoice_member(run_id: str, rule_set: RuleSet, profile: Mapping[str, Any] | None):
-    """('invoices_created' | 'already_invoiced' | 'not_required', invoice written now or None)."""
+def _plan_member(run_id: str, rule_set: RuleSet, member_id: str):
+    """(outcome, invoice, profile) for one member, from one Query of their page
+    of data: 'write_created' / 'write_waived' when an invoice is to be written,
+    else 'invoices_created' (this run wrote it before), 'already_invoiced' or
+    'not_required'."""
+    items = list(store.query_all(keys.member_pk(member_id)))
+    profile = next((i for i in items if i["SK"] == keys.PROFILE), None)
     if profile is None:
-        return "not_required", None
+        return "not_required", None, None
     year = rule_set.renewal_year
     if standing.settled_before(profile, year):
-        return "already_invoiced", None  # by the previous system, which settled the year
-    waivers = profile.get("waivers", [])  # kept on the profile by the waiver service, for this run
+        return "already_invoiced", None, profile  # by the previous system, which settled the year
+    existing = standing.invoices(items).get(year)
+    if existing is not None:
+        if existing.get("run_id") == run_id and existing["status"] != "void":
+            return "invoices_created", existing, profile
+        return ("not_required" if existing["status"] == "void" else "already_invoiced"), None, profile
+    waivers = standing.waivers_in(items)
     if standing.military_waived(waivers, year):
         # Dues waived: the year is recorded as a void invoice (reports list it), never billed.
-        waiver_id = next(w["waiver_id"] for w in waivers if w["type"] == standing.MILITARY
-                         and int(w["renewal_year"]) == year)
-        record = waived_invoice_record(run_id, rule_set, profile, waiver_id)
-        if record:
-            try:
-                store.put(record, condition="attribute_not_exists(SK)")
-            except store.ConditionFailed:
-                pass  # recorded already
-        return "not_required", None
-    assessment = invoicing.assess(
-        invoicing.held_from_profile(profile), rule_set, emeritus=standing.emeritus_from(waivers, year)
-    )
+        waiver = next(w for w in waivers if w["type"] == standing.MILITARY and int(w["renewal_year"]) == year
+                      and not w.get("revoked_at"))
+        record = waived_invoice_record(run_id, rule_set, profile, waiver["waiver_id"])
+        return ("write_waived", {**record, "_items": items}, profile) if record else ("not_required", None, profile)
+    assessment = invoicing.assess(invoicing.held_from_profile(profile), rule_set,
+                                  emeritus=standing.emeritus_from(waivers, year))
     if not assessment.required:
-        return "not_required", None
-    record = invoice_record(run_id, rule_set, profile, assessment)
-    try:
-        store.put(record, condition="attribute_not_exists(SK)")
-    except store.ConditionFailed as lost:
-        # Written by an earlier delivery of this same batch: still this run's invoice.
-        if lost.old and lost.old.get("run_id") == run_id:
-            # Its e-mail was not sent either: that happens only after the batch is counted.
-            return "invoices_created", lost.old
-        return "already_invoiced", None
-    return "invoices_created", record
+        return "not_required", None, profile
+    return "write_created", {**invoice_record(run_id, rule_set, profile, assessment), "_items": items}, profile
+
+
+def _write_planned(run_id: str, rule_set: RuleSet, planned: dict[str, tuple[dict, dict, str]]):
+    """Writes the planned invoices, CHUNK members a transaction, each with its
+    record, the member's facts lock and the chunk's share of the year's totals.
+    A member whose lock or invoice lost a race is planned again from a fresh read."""
+    pending = dict(planned)
+    for _ in range(WRITE_ATTEMPTS):
+        if not pending:
+            return
+        retry: dict[str, tuple[dict, dict, str]] = {}
+        chunks = list(pending.items())
+        for start in range(0, len(chunks), CHUNK):
+            chunk = chunks[start:start + CHUNK]
+            operations, totals = [], Counter()
+            records_by_member = {}
+            for member_id, (invoice, profile, _) in chunk:
+                items = invoice.pop("_items", None) or []
+                record = {**records.with_record(invoice, items), "version": 1}
+                records_by_member[member_id] = record
+                operations += [store.put_op(record, condition="attribute_not_exists(SK)"), records.lock_op(profile)]
+                totals.update(records.contribution(record))
+            totals_op = records.totals_op(rule_set.renewal_year, totals)
+            try:
+                store.transact(operations + ([totals_op] if totals_op else []))
+            except store.ConditionFailed:
+                # Someone invoiced or changed one of these members meanwhile (or the
+                # transaction met another): the whole chunk is planned again from fresh reads.
+                retry.update(chunk)
+                continue
+            for member_id, (_, profile, kind) in chunk:
+                yield member_id, "invoices_created" if kind == "write_created" else "not_required", \
+                    records_by_member[member_id], profile
+        pending = {}
+        for member_id in retry:
+            try:
+                outcome, invoice, profile = _plan_member(run_id, rule_set, member_id)
+            except Exception:
+                logger.exception("member not invoiced", extra={"member_id": member_id, "run_id": run_id})
+                yield member_id, "failed", None, None
+                continue
+            if outcome in ("write_created", "write_waived"):
+                pending[member_id] = (invoice, profile, outcome)
+            else:
+                yield member_id, outcome, invoice, profile
+    for member_id in pending:
+        logger.error("member not invoiced: kept losing races", extra={"member_id": member_id, "run_id": run_id})
+        yield member_id, "failed", None, None
 
 
 def invoice_record(run_id: str, rule_set: RuleSet, profile: Mapping[str, Any],
@@ -305,7 +374,6 @@ def invoice_record(run_id: str, rule_set: RuleSet, profile: Mapping[str, Any],
     year = rule_set.renewal_year
     return {
         **keys.invoice_key(year, member_id),
-        **keys.renewals_index(year, member_id),
         "invoice_id": keys.invoice_id(year, member_id),
         "member_id": member_id,
         "renewal_year": year,
@@ -332,6 +400,7 @@ def invoice_record(run_id: str, rule_set: RuleSet, profile: Mapping[str, Any],
             "reminder_days_before_due": rule_set.reminder_days_before_due,
         },
         "name": f"{profile.get('first_name', '')} {profile.get('last_name', '')}".strip(),
+        "affiliate": profile.get("affiliate"),
         # Claimed with the invoice itself; the e-mail follows once the batch is counted.
         "notices": {notices.INVOICE_ISSUED},
     }

@@ -82,12 +82,17 @@ def guard(invoice: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 def save_ops(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
     """The writes that turn the invoice as read (`before`) into `after`, for a
-    transaction: only the attributes that changed, guarded by the version."""
+    transaction: only the attributes that changed, guarded by the version; its
+    renewal record and the year's totals follow in the same transaction."""
+    from renewal import records
+
+    if before.get("record") or after.get("record"):
+        after = records.with_record(after)
     condition, values = guard(before)
     names: dict[str, str] = {"#version": "version"}
     sets, removes = ["#version = :next_version"], []
     values = {**values, ":next_version": int(before.get("version") or 0) + 1}
-    for n, name in enumerate(sorted(set(before) | set(after) - {keys.PK, keys.SK, "version"})):
+    for n, name in enumerate(sorted(set(before) | set(after))):
         if name in (keys.PK, keys.SK, "version") or before.get(name) == after.get(name):
             continue
         names[f"#a{n}"] = name
@@ -97,15 +102,32 @@ def save_ops(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, An
             sets.append(f"#a{n} = :a{n}")
             values[f":a{n}"] = after[name]
     expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-    key = keys.invoice_key(int(before["renewal_year"]), before["member_id"])
-    return [store.update_op(key, expression, condition=condition, names=names, values=values)]
+    year = int(before["renewal_year"])
+    operations = [store.update_op(keys.invoice_key(year, before["member_id"]), expression, condition=condition,
+                                  names=names, values=values)]
+    totals = records.totals_op(year, records.delta(before, after))
+    return operations + ([totals] if totals else [])
 
 
-def list_own_invoices(principal: Principal) -> InvoiceList:
+def create_ops(invoice: dict[str, Any], items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A new invoice with its renewal record (facts from the member's items) and
+    its share of the year's totals; fails if the member has one for the year."""
+    from renewal import records
+
+    record = {**records.with_record(invoice, items), "version": 1}
+    operations = [store.put_op(record, condition="attribute_not_exists(SK)")]
+    totals = records.totals_op(int(invoice["renewal_year"]), records.delta(None, record))
+    return operations + ([totals] if totals else [])
+
+
+def list_own_invoices(principal: Principal, limit: int, next_token: str | None) -> InvoiceList:
+    """The caller's invoices, newest year first, page by page."""
+    from renewal import paging
+
     member_id = principal.require_member()
-    records = store.query_all(keys.member_pk(member_id), sk_prefix=keys.INVOICE_PREFIX, forward=False)
-    # A member has one invoice a year: the list is short, newest first, one page.
-    return InvoiceList(items=[view(r) for r in records])
+    records, token = paging.page(keys.member_pk(member_id), sk_prefix=keys.INVOICE_PREFIX, forward=False,
+                                 limit=limit, next_token=next_token)
+    return InvoiceList(items=[view(r) for r in records], next_token=token)
 
 
 def own_invoice_record(member_id: str, invoice_id: str) -> dict[str, Any]:

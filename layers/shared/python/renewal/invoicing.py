@@ -16,8 +16,9 @@ requirement. Pure functions of the member's credentials and the year's rule set.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field
 
@@ -93,3 +94,31 @@ def assess(held: Iterable[Held], rule_set: RuleSet, *, emeritus: bool = False) -
 
 def _first_year(credential: Held, rule_set: RuleSet) -> bool:
     return rule_set.first_year_cec_waived and rule_set.earning_window.holds(credential.earned_on)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    cec_required: float
+    in_network_required: float
+    waived: bool
+
+
+def requirement(held: Iterable[Held], waivers: Iterable[Mapping[str, Any]], rule_set: RuleSet | None,
+                invoice: Mapping[str, Any] | None = None) -> Requirement:
+    """How many CECs a member owes for the rule set's year: the one answer every
+    path uses (the renewal view, the completeness check before a submission, the
+    renewal record). Once the year is invoiced it is the invoice's, which follows
+    the member's credentials and waivers (renewal.reconcile); before, the rule
+    set applied to the record. An emeritus waiver (from its year on) or a
+    military one (its year) waives them."""
+    from renewal import standing
+
+    waivers = list(waivers)
+    year = int(invoice["renewal_year"]) if invoice is not None else rule_set.renewal_year
+    military = standing.military_waived(waivers, year)
+    if invoice is not None:
+        waived = bool(invoice.get("cec_waived")) or standing.emeritus_from(waivers, year) or military
+        return Requirement(float(invoice["cec_required"]), float(invoice["in_network_required"]), waived)
+    assert rule_set is not None, "without an invoice the rule set decides"
+    assessment = assess(held, rule_set, emeritus=standing.emeritus_from(waivers, year))
+    return Requirement(assessment.cec_required, assessment.in_network_required, assessment.cec_waived or military)

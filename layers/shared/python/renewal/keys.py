@@ -7,8 +7,12 @@ Item keys (PK / SK):
   MEMBER#{member_id}  PROFILE              the member: name, affiliate, contact, credentials
   HISTORY#{subject}   AUDIT#{at}#{id}      audit trail of one member (or rule set): staff actions, contact changes
   RULESET#{year}      RULESET              the rule set of one renewal year (GSI1 RULESETS / year)
-  MEMBER#{member_id}  INVOICE#{year}       the invoice: the member's renewal record for the year (GSI1 RENEWALS#{year})
-  RUN#{run_id}        RUN                  an invoice run: counters, and the shards and batches it counted
+  MEMBER#{member_id}  INVOICE#{year}       the invoice, with the member's renewal record for the year (GSI4)
+  RENEWAL_TOTALS#{year}#{n} TOTALS         one shard of a year's totals (counts by class, money)
+  RUN#{run_id}        RUN                  an invoice or deadline run: counters, and the shards, batches or pages
+                                           it counted (GSI1 INVOICE_RUNS or DEADLINE_RUNS / started_at, newest first)
+  DEADLINE_DAY#{day}  RUN                  the deadline run of a day (one at a time)
+  EXPORT#{export_id}  EXPORT               a report export: its request, status, rows and file
   PAYMENT#{id}        PAYMENT              a payment (card: the PaymentIntent; offline: staff reference) (GSI1 ATTENTION#PAYMENTS while it needs a person)
   STRIPE_EVENT#{id}   EVENT                a Stripe event already applied (dedupe; TTL)
   DEADLETTER#{kind}   {letter_id}          a message that failed every delivery (or a failed scheduled run), kept for replay
@@ -25,6 +29,9 @@ Index keys:
   GSI1PK EMAIL#{email}      GSI1SK {member_id}          the profiles with an e-mail (case-folded)
   GSI3PK AFFSEARCH#{aff}    GSI3SK {term}#{member_id}   directory: an affiliate's own members' terms
   GSI3PK AFFILIATE#{aff}    GSI3SK {last first}#{id}    the profiles of an affiliate's members, by name
+  GSI4PK RENEWALS#{year}#{shard}  GSI4SK {class}#{affiliate}#{member_id}
+                                                        renewal records by year, class and affiliate
+                                                        (INCLUDE projection: the record's facts)
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ SK = "SK"
 GSI1 = "GSI1"
 GSI2 = "GSI2"
 GSI3 = "GSI3"
+GSI4 = "GSI4"
 
 PROFILE = "PROFILE"
 RULESET = "RULESET"
@@ -113,11 +121,42 @@ def invoice_key(renewal_year: int, member_id: str) -> dict[str, str]:
     return {PK: member_pk(member_id), SK: invoice_sk(renewal_year)}
 
 
-def renewals_index(renewal_year: int, member_id: str) -> dict[str, str]:
-    return {"GSI1PK": renewals_partition(renewal_year), "GSI1SK": member_id}
+# The renewal records of a year are spread over this many index partitions: the
+# invoice run writes every record of the year within minutes, and one partition
+# takes at most 1,000 writes a second. A report page reads the shards in turn.
+RENEWAL_SHARDS = 2
+# The year's totals are summed over this many items, so concurrent transactions
+# rarely touch the same one.
+RENEWAL_TOTAL_SHARDS = 8
+NO_AFFILIATE = "-"
 
 
-def renewals_partition(renewal_year: int) -> str:
+def renewal_shard(member_id: str) -> int:
+    return int.from_bytes(hashlib.blake2b(member_id.encode(), digest_size=2).digest()) % RENEWAL_SHARDS
+
+
+def renewal_record_partition(renewal_year: int, shard: int) -> str:
+    return f"RENEWALS#{renewal_year}#{shard}"
+
+
+def renewal_record_prefix(record_class: str, affiliate: str | None = None) -> str:
+    """The sort-key range of one class of records (and one affiliate's, when given)."""
+    return f"{record_class}#" + (f"{affiliate}#" if affiliate else "")
+
+
+def renewal_record_index(renewal_year: int, record_class: str, affiliate: str | None,
+                         member_id: str) -> dict[str, str]:
+    return {"GSI4PK": renewal_record_partition(renewal_year, renewal_shard(member_id)),
+            "GSI4SK": f"{record_class}#{affiliate or NO_AFFILIATE}#{member_id}"}
+
+
+def renewal_totals_key(renewal_year: int, shard: int) -> dict[str, str]:
+    return {PK: f"RENEWAL_TOTALS#{renewal_year}#{shard}", SK: "TOTALS"}
+
+
+# Invoices that carried the first design's index entry (GSI1 RENEWALS#{year}),
+# which the backfill moves to GSI4.
+def legacy_renewals_partition(renewal_year: int) -> str:
     return f"RENEWALS#{renewal_year}"
 
 
@@ -134,6 +173,40 @@ def run_pk(run_id: str) -> str:
 
 def run_key(run_id: str) -> dict[str, str]:
     return {PK: run_pk(run_id), SK: "RUN"}
+
+
+# Runs are listed newest first, each kind in its own partition of GSI1.
+INVOICE_RUNS = "INVOICE_RUNS"
+DEADLINE_RUNS = "DEADLINE_RUNS"
+
+
+def invoice_runs_index(started_at: str, run_id: str) -> dict[str, str]:
+    return {"GSI1PK": INVOICE_RUNS, "GSI1SK": f"{started_at}#{run_id}"}
+
+
+def deadline_runs_index(started_at: str, run_id: str) -> dict[str, str]:
+    return {"GSI1PK": DEADLINE_RUNS, "GSI1SK": f"{started_at}#{run_id}"}
+
+
+def deadline_day_key(as_of: str) -> dict[str, str]:
+    """Which deadline run is today's: one runs at a time for a day."""
+    return {PK: f"DEADLINE_DAY#{as_of}", SK: "RUN"}
+
+
+def export_key(export_id: str) -> dict[str, str]:
+    return {PK: f"EXPORT#{export_id}", SK: "EXPORT"}
+
+
+def export_object_key(export_id: str, name: str) -> str:
+    return f"exports/{export_id}/{name}"
+
+
+def exports_history_pk() -> str:
+    return "HISTORY#EXPORTS"
+
+
+def deadline_history_pk() -> str:
+    return "HISTORY#DEADLINES"
 
 
 
@@ -253,6 +326,11 @@ WAIVER_REQUEST_PREFIX = "WAIVER_REQUEST#"
 
 def waiver_request_key(member_id: str, request_id: str) -> dict[str, str]:
     return {PK: member_pk(member_id), SK: f"{WAIVER_REQUEST_PREFIX}{request_id}"}
+
+
+def pending_waiver_request_key(member_id: str, renewal_year: int, waiver_type: str) -> dict[str, str]:
+    """Held while a member's request of that type and year is pending: one at a time."""
+    return {PK: member_pk(member_id), SK: f"WAIVER_REQUEST_PENDING#{renewal_year}#{waiver_type}"}
 
 
 def waiver_requests_index(status: str, created_at: str, request_id: str) -> dict[str, str]:

@@ -219,7 +219,7 @@ def comparable(record: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _write_profile(principal: Principal, record: dict[str, Any], previous: dict[str, Any] | None, action: str,
-                   *, reindex: bool = True) -> None:
+                   *, reindex: bool = True, extra: list[dict[str, Any]] = ()) -> None:
     # The directory entries go first; the profile's conditional write then decides
     # (renewal.directory), and a loser puts back the entries of what is stored.
     if reindex:
@@ -229,6 +229,13 @@ def _write_profile(principal: Principal, record: dict[str, Any], previous: dict[
         condition, values = "attribute_not_exists(PK)", None
     else:
         condition, values = "version = :seen", {":seen": previous["version"]}
+        if extra:
+            # Renewal records follow in this transaction: they were computed from a read
+            # that a concurrent CEC write must not have overtaken (renewal.records.lock_op).
+            from renewal import records
+
+            lock, lock_values = records.lock_condition(previous)
+            condition, values = f"{condition} AND {lock}", {**values, **lock_values}
     try:
         store.transact(
             [
@@ -239,6 +246,7 @@ def _write_profile(principal: Principal, record: dict[str, Any], previous: dict[
                     action=action,
                     changes=audit.diff(comparable(previous), comparable(record)),
                 ),
+                *extra,
             ]
         )
     except store.ConditionFailed as error:
@@ -276,16 +284,44 @@ def replacement_record(member_id: str, body: MemberIn, previous: dict[str, Any] 
     for name in CARRIED_OVER:
         if previous and previous.get(name) is not None:
             record[name] = previous[name]
+    if previous is not None:
+        # Credentials are what renewal records are computed from: a record created from a read
+        # made before this write must not commit (renewal.records.lock_op).
+        record["facts_version"] = int(previous.get("facts_version") or 0) + 1
     return record
+
+
+def _records_follow_profile(principal: Principal, previous: dict[str, Any] | None, record: dict[str, Any],
+                            items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list]:
+    """The writes that make the member's invoices follow the new profile: each
+    renewal record carries the name and affiliate (reports list and filter by
+    them), and the years still being renewed follow the credentials
+    (renewal.reconcile). Returns the writes and what to tell the member."""
+    if previous is None:
+        return [], []
+    from renewal import reconcile, records
+
+    name = f"{record['first_name']} {record['last_name']}".strip()
+    after = records.replaced(items, record, *[{**invoice, "name": name, "affiliate": record.get("affiliate")}
+                                              for invoice in standing.invoices(items).values()])
+    after, extra, told = reconcile.apply(principal, record, after, clock.today())
+    return records.follow_ops(previous, items, after, lock=False) + extra, told
 
 
 def upsert_member(principal: Principal, member_id: str, body: MemberIn) -> tuple[Member, bool]:
     """Create or replace a member (staff). Returns the member and whether it was created."""
     principal.require_staff()
     check_member(member_id, body)
-    previous = store.get(keys.member_key(member_id))
+    items = list(store.query_all(keys.member_pk(member_id)))  # the profile and the invoices that follow it
+    previous = next((i for i in items if i["SK"] == keys.PROFILE), None)
     record = replacement_record(member_id, body, previous)
-    _write_profile(principal, record, previous, "member.create" if previous is None else "member.update")
+    following, told = _records_follow_profile(principal, previous, record, items)
+    _write_profile(principal, record, previous, "member.create" if previous is None else "member.update",
+                   extra=following)
+    from renewal import notices
+
+    for invoice, changes in told:
+        notices.tell_member(member_id, *notices.invoice_changed(invoice, changes, clock.today()))
     return _member_view(record, []), previous is None
 
 

@@ -32,31 +32,136 @@ def stage_notice(today: dt.date, due_date: dt.date, grace_ends: dt.date, days_be
     return None
 
 
+def money(cents: int) -> str:
+    return f"${cents / 100:,.2f}"
+
+
+def money_owed(invoice: Mapping[str, Any], today: dt.date) -> str | None:
+    """What the member still owes in money, the reinstatement fee named only when owed; None when nothing."""
+    owed = dues.owed(invoice, today)
+    if owed.amount_due_cents <= 0:
+        return None
+    fee = f", including the {money(dues.fee_cents(invoice))} reinstatement fee" if owed.fee_owed else ""
+    return f"Amount due: {money(owed.amount_due_cents)}{fee}."
+
+
+def cecs_owed(invoice: Mapping[str, Any]) -> str | None:
+    """The CECs still outstanding (in-network included) from the invoice's renewal
+    record; None when they are complete or waived."""
+    record = invoice.get("record") or {}
+    if record.get("cec_complete") or record.get("cec_waived") or invoice.get("cec_waived"):
+        return None
+    missing = max(0.0, float(invoice["cec_required"]) - float(record.get("cec_approved", 0)))
+    missing_in_network = max(0.0, float(invoice["in_network_required"]) - float(record.get("cec_approved_in_network", 0)))
+    if not missing and not missing_in_network:
+        return None
+    parts = []
+    if missing:
+        parts.append(plural(missing, "CEC"))
+    if missing_in_network:
+        parts.append(f"{plural(missing_in_network, 'in-network CEC')}" if not missing
+                     else f"{missing_in_network:g} of them in-network")
+    return "CECs still needed: " + ", ".join(parts) + "."
+
+
+def requirement(invoice: Mapping[str, Any]) -> str:
+    return (f"{plural(float(invoice['cec_required']), 'CEC')} "
+            f"({float(invoice['in_network_required']):g} in-network)")
+
+
 def compose(kind: str, invoice: Mapping[str, Any], first_name: str, *, today: dt.date | None = None
             ) -> tuple[str, str]:
+    """A renewal notice, from the member's state on `today`: it asks for the money
+    still owed (the reinstatement fee only when owed) and the CECs still missing,
+    and for nothing already done. Pure."""
+    today = today or clock.today()
     year = invoice["renewal_year"]
-    due = dues.owed(invoice, today or clock.today()).amount_due_cents
-    money = f"${due / 100:,.2f}"
     credentials = ", ".join(invoice.get("credentials", []))
-    cec = f"{float(invoice['cec_required']):g} CECs ({float(invoice['in_network_required']):g} in-network)"
     grace_ends = invoice["terms"]["grace_ends"]
+    owed_money, owed_cecs = money_owed(invoice, today), cecs_owed(invoice)
+    still = [text for text in (owed_money, owed_cecs) if text]
+    if owed_money is None and invoice.get("status") == dues.PAID:
+        still.append("Your payment is received: no payment is due.")
     subjects = {
         INVOICE_ISSUED: f"Your {year} credential renewal invoice",
         DUE_SOON: f"Your {year} credential renewal is due {invoice['due_date']}",
         GRACE_STARTED: f"Your {year} credential renewal is past due",
         LAPSED: f"Your {year} credentials have lapsed",
     }
-    bodies = {
-        INVOICE_ISSUED: f"Your renewal invoice {invoice['invoice_id']} for {credentials} is ready: {money}, due "
-                        f"{invoice['due_date']}. This renewal requires {cec}.",
-        DUE_SOON: f"Your renewal for {credentials} is due {invoice['due_date']}. Amount due: {money}. "
-                  f"Required: {cec}.",
-        GRACE_STARTED: f"Your renewal for {credentials} was due {invoice['due_date']}. Renew by {grace_ends} "
-                       f"to keep your credentials in good standing. Amount due: {money}.",
-        LAPSED: f"Your renewal for {credentials} was not completed by {grace_ends} and has lapsed. "
-                f"A reinstatement fee applies; amount due: {money}.",
-    }
-    return subjects[kind], letter(first_name, bodies[kind])
+    if kind == INVOICE_ISSUED:
+        total = dues.owed(invoice, today).total_cents
+        body = (f"Your renewal invoice {invoice['invoice_id']} for {credentials} is ready: {money(total)}, due "
+                f"{invoice['due_date']}. This renewal requires {requirement(invoice)}.")
+        body += "" if owed_cecs or invoice.get("cec_waived") or not float(invoice["cec_required"]) else \
+            " Your CECs for it are complete."
+    elif kind == DUE_SOON:
+        body = f"Your renewal for {credentials} is due {invoice['due_date']}."
+    elif kind == GRACE_STARTED:
+        body = (f"Your renewal for {credentials} was due {invoice['due_date']}. Complete it by {grace_ends} "
+                "to keep your credentials in good standing.")
+    else:
+        body = f"Your renewal for {credentials} was not completed by {grace_ends} and has lapsed."
+    if kind != INVOICE_ISSUED and still:
+        body += "\n\n" + "\n".join(still)
+    return subjects[kind], letter(first_name, body)
+
+
+def invoice_changed(invoice: Mapping[str, Any], changes: Mapping[str, Any], today: dt.date) -> tuple[str, str]:
+    """What changed on the member's invoice after staff changed their record, and what is owed now."""
+    year = invoice["renewal_year"]
+    lines = [f"Your {year} renewal invoice {invoice['invoice_id']} changed:"]
+    fees = {line["code"]: line["amount_cents"] for line in invoice["lines"] if not line.get("void")}
+    for code in changes.get("added", []):
+        lines.append(f"- Added: {code} ({money(int(fees.get(code, 0)))})")
+    for code in changes.get("voided", []):
+        lines.append(f"- Removed: {code}, no longer held")
+    for code in changes.get("repriced", []):
+        lines.append(f"- Re-priced: {code}, now {money(int(fees.get(code, 0)))}")
+    if "cec_required" in changes or "in_network_required" in changes:
+        lines.append(f"- CEC requirement: now {requirement(invoice)}")
+    owed = money_owed(invoice, today)
+    if owed:
+        lines.append(owed)
+    elif changes.get("overpaid_cents"):
+        lines.append(f"You paid {money(int(changes['overpaid_cents']))} more than the invoice now owes: "
+                     "we will refund it.")
+    else:
+        lines.append("No payment is due.")
+    return f"Your {year} renewal invoice changed", "\n".join(lines)
+
+
+def receipt(invoice: Mapping[str, Any], amount_cents: int) -> tuple[str, str]:
+    return (f"Receipt: your {invoice['renewal_year']} credential renewal",
+            f"We received {money(amount_cents)} for invoice {invoice['invoice_id']}. Thank you.")
+
+
+def submission_decided(submission: Mapping[str, Any]) -> tuple[str, str]:
+    """The reviewer's (or the automatic checks') decision on a CEC submission, activity by activity."""
+    status = submission["status"].replace("_", " ")
+    lines = [f"- {a['title']} ({a['completed_on']}, {plural(float(a['cec']), 'CEC')}): {a['status'].replace('_', ' ')}"
+             + (f" ({a['note']})" if a.get("note") else "") for a in submission["activities"]]
+    note = f"Note: {submission['note']}\n" if submission.get("note") else ""
+    return (f"Your CEC submission was {status}",
+            f"Your CEC submission {submission['submission_id']} for {submission['renewal_year']} was {status}.\n"
+            + note + "\n".join(lines))
+
+
+def article(word: str) -> str:
+    """"a" or "an" before a word: an emeritus waiver, a military deployment waiver."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def plural(count: float, singular: str, plural_form: str | None = None) -> str:
+    """"1 CEC", "1.5 CECs", "8 CECs": the number as the rules write it, the noun agreeing."""
+    return f"{count:g} {singular if count == 1 else (plural_form or singular + 's')}"
+
+
+def waiver_request_decided(waiver_type: str, renewal_year: int, status: str, note: str | None) -> tuple[str, str]:
+    label = waiver_type.replace("_", " ")
+    body = f"Your request for {article(label)} {label} waiver for {renewal_year} was {status}."
+    if note:
+        body += f"\nNote: {note}"
+    return f"Your {label} waiver request was {status}", body
 
 
 def letter(first_name: str, body: str) -> str:
@@ -99,13 +204,14 @@ def release(invoice: Mapping[str, Any], kind: str) -> None:
     )
 
 
-def deliver(kind: str, invoice: Mapping[str, Any], profile: Mapping[str, Any]) -> bool:
+def deliver(kind: str, invoice: Mapping[str, Any], profile: Mapping[str, Any], *,
+            today: dt.date | None = None) -> bool:
     """Sends an already-claimed notice; on failure releases the claim."""
     email = (profile.get("contact") or {}).get("email")
     if not email:
         logger.warning("no e-mail address", extra={"member_id": invoice["member_id"], "notice": kind})
         return False
-    subject, text = compose(kind, invoice, profile.get("first_name", ""))
+    subject, text = compose(kind, invoice, profile.get("first_name", ""), today=today)
     try:
         notify.send(email, subject, text)
         return True

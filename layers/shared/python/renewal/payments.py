@@ -348,8 +348,7 @@ def record_event_only(event_id: str) -> bool:
 
 def send_receipt(invoice: Mapping[str, Any], amount_cents: int) -> None:
     """After the write committed: a failure here never undoes the payment."""
-    notices.tell_member(invoice["member_id"], f"Receipt: your {invoice['renewal_year']} credential renewal",
-                        f"We received ${amount_cents / 100:,.2f} for invoice {invoice['invoice_id']}. Thank you.")
+    notices.tell_member(invoice["member_id"], *notices.receipt(invoice, amount_cents))
 
 
 # ---------------------------------------------------------------- offline payments (staff)

@@ -51,10 +51,9 @@ def renewal_view(rule_set: RuleSet, profile: dict[str, Any], related: list[dict[
         # Issued: the invoice's own terms and requirement are the ones that hold.
         year_standing = standing.invoice_standing(invoice, related, today)
         credentials = list(invoice["credentials"])
-        required, in_network_required = float(invoice["cec_required"]), float(invoice["in_network_required"])
-        waivers = standing.waivers_in(related)
-        waived = (bool(invoice.get("cec_waived")) or standing.emeritus_from(waivers, year)
-                  or standing.military_waived(waivers, year))
+        owed = invoicing.requirement(invoicing.held_from_profile(profile), standing.waivers_in(related), rule_set,
+                                     invoice)
+        required, in_network_required, waived = owed.cec_required, owed.in_network_required, owed.waived
         tally, status, paid, done = year_standing.tally, year_standing.status, year_standing.paid, year_standing.cec_complete
         invoice_id, due = invoice["invoice_id"], dues.owed(invoice, today).amount_due_cents
     else:
@@ -64,8 +63,8 @@ def renewal_view(rule_set: RuleSet, profile: dict[str, Any], related: list[dict[
             emeritus=standing.emeritus_from(standing.waivers_in(related), year),
         )
         credentials = list(assessment.renewable)
-        required, in_network_required = assessment.cec_required, assessment.in_network_required
-        waived = assessment.cec_waived or standing.military_waived(standing.waivers_in(related), year)
+        owed = invoicing.requirement(invoicing.held_from_profile(profile), standing.waivers_in(related), rule_set)
+        required, in_network_required, waived = owed.cec_required, owed.in_network_required, owed.waived
         window = rule_set.earning_window
         tally = cec.tally(standing.activities(related), window.start, window.end, rule_set.participation_cap)
         done = cec.complete(tally, required, in_network_required, waived)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from pydantic import Field
 
-from renewal import audit, cec, clock, keys, standing
+from renewal import audit, cec, clock, keys, records, standing
 from renewal.adapters import store
 from renewal.auth import Principal
-from renewal.errors import RuleViolation, ValidationFailed
+from renewal.errors import Conflict, RuleViolation, ValidationFailed
 from renewal.members import OpaqueId
 from renewal.model import Date, Model
 
@@ -32,10 +32,32 @@ class RosterResult(Model):
                     "another officer of the affiliate posts the roster for them.")
 
 
-def _reported_and_approved(member_id: str, roster: Roster, affiliate: str) -> bool:
+def _reported_and_approved(items: list[dict], roster: Roster, affiliate: str) -> bool:
     twin = {"activity_id": "", "type": "affiliate_class", "title": roster.title,
             "completed_on": roster.held_on.isoformat(), "provider": affiliate}
-    return cec.counted_twice(twin, standing.activities(store.query_all(keys.member_pk(member_id))))
+    return cec.counted_twice(twin, standing.activities(items))
+
+
+def _credit(member_id: str, roster: Roster, affiliate: str, record: dict) -> str:
+    """Credits one attendee, with their renewal records in the same transaction:
+    'credited', or 'already' when the class counts for them already."""
+    for _ in range(3):
+        items = list(store.query_all(keys.member_pk(member_id)))  # the member's page: CECs, invoices, profile
+        profile = next((i for i in items if i["SK"] == keys.PROFILE), None)
+        if profile is None:
+            return "unknown"
+        if _reported_and_approved(items, roster, affiliate):
+            return "already"  # the member's own report of this class was approved already
+        operations = [store.put_op(record, condition="attribute_not_exists(SK)")]
+        operations += records.follow_ops(profile, items, records.replaced(items, record))
+        try:
+            store.transact(operations)
+            return "credited"
+        except store.ConditionFailed as lost:
+            if lost.reasons[:1] == ["ConditionalCheckFailed"]:
+                return "already"  # credited by an earlier post of this roster
+            # Their record changed meanwhile (a decision, a payment): credit again on a fresh read.
+    raise Conflict(f"{member_id}'s record kept changing; post the roster again (nobody is credited twice).")
 
 
 def post_roster(principal: Principal, class_id: str, roster: Roster) -> RosterResult:
@@ -61,22 +83,16 @@ def post_roster(principal: Principal, class_id: str, roster: Roster) -> RosterRe
         if member_id == principal.member_id:
             own.append(member_id)  # nobody credits their own CECs
             continue
-        if _reported_and_approved(member_id, roster, affiliate):
-            already.append(member_id)  # the member's own report of this class was approved already
-            continue
         record = {
             **keys.activity_key(member_id, activity_id),
             "activity_id": activity_id, "member_id": member_id, "type": "affiliate_class", "title": roster.title,
             "provider": affiliate, "completed_on": roster.held_on.isoformat(),
             "contact_minutes": roster.contact_minutes, "break_minutes": roster.break_minutes, "cec": credit,
-            "in_network": True, "status": cec.APPROVED, "source": "roster", "class_id": class_id,
+            "status": cec.APPROVED, "source": "roster", "class_id": class_id,
             "credited_at": now, "credited_by": principal.actor,
         }
-        try:
-            store.put(record, condition="attribute_not_exists(SK)")
-            credited.append(member_id)
-        except store.ConditionFailed:
-            already.append(member_id)
+        outcome = _credit(member_id, roster, affiliate, record)
+        {"credited": credited, "already": already, "unknown": unknown}[outcome].append(member_id)
     if credited:
         store.transact([
             store.put_op({**keys.roster_key(affiliate, class_id), "class_id": class_id, "affiliate": affiliate,

@@ -77,7 +77,7 @@ class RuleSetIn(Model):
 
     @model_validator(mode="after")
     def _camt_is_lifetime(self) -> RuleSetIn:
-        # DOMAIN.md: CAMT is a lifetime certificate, never invoiced, never owing CECs.
+        # CAMT is a lifetime certificate, never invoiced, never owing CECs (docs/domain.md).
         camt = self.credentials.get(CredentialCode.CAMT)
         if camt is not None and camt.renews_annually:
             raise ValueError("CAMT is a lifetime certificate: renews_annually must be false")

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from renewal import cec
+from renewal import cec, invoicing
 from renewal.credentials import CredentialCode
 
 NOT_REQUIRED, OPEN, GRACE, LAPSED, RENEWED, WAIVED = "not_required", "open", "grace", "lapsed", "renewed", "waived"
@@ -98,8 +98,8 @@ def invoice_standing(invoice: Mapping[str, Any], items: list[Mapping[str, Any]],
         float(terms["participation_cap"]),
     )
     waivers = waivers_in(items)
-    cec_waived = bool(invoice.get("cec_waived")) or emeritus_from(waivers, year) or military_waived(waivers, year)
-    done = cec.complete(counted, float(invoice["cec_required"]), float(invoice["in_network_required"]), cec_waived)
+    owed = invoicing.requirement((), waivers, None, invoice)  # the one answer to "how many CECs"
+    done = cec.complete(counted, owed.cec_required, owed.in_network_required, owed.waived)
     paid = invoice["status"] == "paid"
     status = status_of(
         required=True,

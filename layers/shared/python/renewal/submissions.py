@@ -17,7 +17,7 @@ from typing import Any, Literal
 from aws_lambda_powertools import Logger
 from pydantic import ConfigDict, Field
 
-from renewal import cec, clock, config, invoicing, keys, paging, standing
+from renewal import cec, clock, config, invoicing, keys, paging, records, standing
 from renewal.adapters import queue, store
 from renewal.auth import Principal
 from renewal.errors import NotFound, RuleViolation
@@ -78,18 +78,13 @@ def view(record: dict[str, Any], *, with_links: bool = False) -> Submission:
 
 
 def requirement(rule_set, profile: dict[str, Any], items: list[dict[str, Any]]) -> tuple[float, float, bool]:
-    """(CECs required, in-network required, waived) for the year: the invoice's, once issued."""
-    invoice = standing.invoices(items).get(rule_set.renewal_year)
-    waivers = standing.waivers_in(items)
-    if invoice is not None:
-        waived = bool(invoice.get("cec_waived")) or standing.emeritus_from(waivers, rule_set.renewal_year)
-        return float(invoice["cec_required"]), float(invoice["in_network_required"]), waived
-    assessment = invoicing.assess(invoicing.held_from_profile(profile), rule_set,
-                                  emeritus=standing.emeritus_from(waivers, rule_set.renewal_year))
-    return assessment.cec_required, assessment.in_network_required, assessment.cec_waived
+    """(CECs required, in-network required, waived) for the year (invoicing.requirement)."""
+    owed = invoicing.requirement(invoicing.held_from_profile(profile), standing.waivers_in(items), rule_set,
+                                 standing.invoices(items).get(rule_set.renewal_year))
+    return owed.cec_required, owed.in_network_required, owed.waived
 
 
-def submit(principal: Principal, body: SubmissionIn) -> SubmissionAccepted:
+def submit(principal: Principal, body: SubmissionIn, *, attempts: int = 3) -> SubmissionAccepted:
     member_id = principal.require_member()
     rule_set = load_rule_set(body.renewal_year)
     if rule_set is None:
@@ -145,9 +140,15 @@ def submit(principal: Principal, body: SubmissionIn) -> SubmissionAccepted:
             names={"#status": "status"}, values={":id": submission_id, ":verified": VERIFIED}))
     message = {"member_id": member_id, "submission_id": submission_id}
     operations.append(store.put_op({**keys.submission_outbox_key(now, submission_id), **message, "created_at": now}))
+    # CECs in review are a fact of the renewal records: they follow in the same transaction.
+    operations += records.follow_ops(profile, items, records.replaced(items, record))
     try:
         store.transact(operations)
     except store.ConditionFailed as error:
+        submission_and_forms = error.reasons[:1 + len(chosen)]
+        if "ConditionalCheckFailed" not in submission_and_forms and attempts > 1:
+            # Not the forms: the member's record changed meanwhile (a roster credit). Again, on a fresh read.
+            return submit(principal, body, attempts=attempts - 1)
         raise RuleViolation("A form was submitted at the same moment; reload and try again.",
                             code="form_already_submitted") from error
     _send(message, now)

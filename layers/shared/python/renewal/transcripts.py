@@ -3,11 +3,9 @@ window and the totals against the requirement, as PDF, CSV or JSON."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
-from renewal import cec, clock, pdf, renewals, standing
+from renewal import cec, clock, csvfiles, pdf, renewals, standing
 from renewal.auth import Principal
 from renewal.members import load_page
 from renewal.model import Model
@@ -67,23 +65,18 @@ def transcript(principal: Principal, renewal_year: int) -> Transcript:
 
 def transcript_csv(principal: Principal, renewal_year: int) -> str:
     _, _, activities, totals, _ = _record(principal.require_member(), renewal_year)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for a in activities:
-        writer.writerow([a["completed_on"], a["title"], a["provider"], a["type"], f"{float(a['cec']):g}",
-                         "yes" if a.get("in_network") else "no", a["status"], a.get("note") or ""])
-    for label, value in totals:
-        # Totals close the file as rows of their own, the label in the title column.
-        writer.writerow(["", label, "", "total", value, "", "", ""])
-    return out.getvalue()
+    rows = [[a["completed_on"], a["title"], a["provider"], a["type"], f"{float(a['cec']):g}",
+             "yes" if cec.in_network(a.get("type")) else "no", a["status"], a.get("note") or ""] for a in activities]
+    # Totals close the file as rows of their own, the label in the title column.
+    rows += [["", label, "", "total", value, "", "", ""] for label, value in totals]
+    return csvfiles.text(COLUMNS, rows)
 
 
 def transcript_pdf(principal: Principal, renewal_year: int) -> bytes:
     member_id = principal.require_member()
     profile, rule_set, activities, totals, _ = _record(member_id, renewal_year)
     rows = [(str(a["completed_on"]), a["title"], a["provider"], f"{float(a['cec']):g}",
-             "yes" if a.get("in_network") else "no", a["status"]) for a in activities]
+             "yes" if cec.in_network(a.get("type")) else "no", a["status"]) for a in activities]
     return pdf.transcript(
         name=f"{profile['first_name']} {profile['last_name']}", member_id=member_id, renewal_year=renewal_year,
         window=f"{rule_set.earning_window.start} to {rule_set.earning_window.end}", rows=rows, totals=totals,

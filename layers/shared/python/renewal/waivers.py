@@ -17,10 +17,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, StringConstraints
 
-from renewal import audit, clock, keys, notices, paging, standing, uploads
+from renewal import audit, clock, config, dues, keys, notices, paging, reconcile, records, standing, uploads
 from renewal.adapters import store
 from renewal.auth import Principal
-from renewal.errors import Conflict, NotFound, ValidationFailed
+from renewal.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from renewal.model import Model
 from renewal.rules import RenewalYear, load_rule_set
 
@@ -80,6 +80,7 @@ def view(record: dict[str, Any]) -> Waiver:
 
 def grant(principal: Principal, member_id: str, body: WaiverIn, *, request_id: str | None = None) -> Waiver:
     principal.require_staff()
+    _require_rule_set(body.renewal_year)
     principal.require_not_self(member_id, "grant a waiver on")
     for _ in range(3):
         items = list(store.query_all(keys.member_pk(member_id)))
@@ -96,30 +97,41 @@ def grant(principal: Principal, member_id: str, body: WaiverIn, *, request_id: s
                   "granted_by": principal.actor, "granted_at": now, "request_id": request_id}
         summary = {"waiver_id": record["waiver_id"], "type": body.type, "renewal_year": body.renewal_year}
         kept = [w for w in profile.get("waivers", []) if w["waiver_id"] != record["waiver_id"]]
+        lock, lock_values = records.lock_condition(profile)
         operations = [
             store.put_op(record, condition="attribute_not_exists(SK) OR attribute_exists(revoked_at)"),
-            store.update_op(keys.member_key(member_id), "SET waivers = :waivers, version = version + :one",
-                            condition="version = :seen",
-                            values={":waivers": kept + [summary], ":one": 1, ":seen": profile["version"]}),
+            store.update_op(keys.member_key(member_id),
+                            "SET waivers = :waivers, version = version + :one, facts_version = :next_facts",
+                            condition=f"version = :seen AND {lock}",
+                            values={":waivers": kept + [summary], ":one": 1, ":seen": profile["version"],
+                                    ":next_facts": records.lock_next(profile), **lock_values}),
             audit.entry_op(principal, history_pk=keys.member_history_pk(member_id), action="waiver.grant",
                            changes={"waiver": {"from": None, "to": summary}, "note": {"from": None, "to": body.note}}),
         ]
+        after = records.replaced(items, record)
         refund_due = None
         if body.type == standing.MILITARY:
-            operations_for_invoice, refund_due = _military_invoice(member_id, body.renewal_year, profile, items, record)
-            operations += operations_for_invoice
+            after, refund_due = _military_invoice(member_id, body.renewal_year, profile, items, after, record)
+        # The invoices of the years the waiver touches follow (an emeritus fee), and their
+        # renewal records, in the same transaction.
+        after, extra, told = reconcile.apply(principal, profile, after, clock.today())
+        operations += records.follow_ops(profile, items, after, lock=False) + extra
         try:
             store.transact(operations)
         except store.ConditionFailed:
             continue  # the profile or the invoice changed meanwhile: look again
         if refund_due:
             _flag_refund(refund_due)
+        _tell(member_id, told)
         return view(record)
     raise Conflict("The member's record kept changing; try again.")
 
 
 def _military_invoice(member_id: str, year: int, profile: dict[str, Any], items: list[dict[str, Any]],
-                      waiver: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+                      after: list[dict[str, Any]], waiver: dict[str, Any]
+                      ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The member's items once the year's invoice is voided (or a void one
+    recorded), and the paid invoice to flag for a refund, if any."""
     invoice = standing.invoices(items).get(year)
     if invoice is None:
         # Not invoiced yet: a void invoice records the waived year, so reports list
@@ -127,19 +139,16 @@ def _military_invoice(member_id: str, year: int, profile: dict[str, Any], items:
         # (Without a rule set yet, the invoice run writes it when the year is invoiced.)
         rule_set = load_rule_set(year)
         if rule_set is None:
-            return [], None
+            return after, None
         from renewal import invoice_runs
 
         record = invoice_runs.waived_invoice_record("waiver", rule_set, profile, waiver["waiver_id"])
-        return ([store.put_op(record, condition="attribute_not_exists(SK)")] if record else []), None
-    if invoice["status"] == "open":
-        return [store.update_op(keys.invoice_key(year, member_id),
-                                "SET #status = :void, voided_by_waiver = :waiver",
-                                condition="#status = :open", names={"#status": "status"},
-                                values={":void": "void", ":waiver": waiver["waiver_id"], ":open": "open"})], None
+        return (records.replaced(after, record) if record else after), None
+    if dues.payable(invoice):
+        return records.replaced(after, {**invoice, "status": "void", "voided_by_waiver": waiver["waiver_id"]}), None
     if invoice["status"] == "paid":
-        return [], invoice  # stays paid; a person refunds it
-    return [], None
+        return after, invoice  # stays paid; a person refunds it
+    return after, None
 
 
 def _flag_refund(invoice: dict[str, Any]) -> None:
@@ -173,28 +182,39 @@ def revoke(principal: Principal, member_id: str, waiver_id_value: str, body: Rev
     if invoice is not None and invoice["status"] == "paid":
         raise Conflict(f"The {year} invoice is paid: the waiver can no longer be revoked.", code="invoice_paid")
     now = clock.now_iso()
+    revoked = {**record, "revoked_at": now, "revoked_by": principal.actor, "revoke_note": body.note}
+    lock, lock_values = records.lock_condition(profile)
     operations = [
         store.update_op(keys.waiver_key(member_id, year, waiver_type),
                         "SET revoked_at = :now, revoked_by = :by, revoke_note = :note",
                         condition="attribute_not_exists(revoked_at)",
                         values={":now": now, ":by": principal.actor, ":note": body.note}),
-        store.update_op(keys.member_key(member_id), "SET waivers = :waivers, version = version + :one",
-                        condition="version = :seen",
+        store.update_op(keys.member_key(member_id),
+                        "SET waivers = :waivers, version = version + :one, facts_version = :next_facts",
+                        condition=f"version = :seen AND {lock}",
                         values={":waivers": [w for w in profile.get("waivers", []) if w["waiver_id"] != waiver_id_value],
-                                ":one": 1, ":seen": profile["version"]}),
+                                ":one": 1, ":seen": profile["version"], ":next_facts": records.lock_next(profile),
+                                **lock_values}),
         audit.entry_op(principal, history_pk=keys.member_history_pk(member_id), action="waiver.revoke",
                        changes={"waiver_id": {"from": waiver_id_value, "to": None}, "note": {"from": None, "to": body.note}}),
     ]
+    after = records.replaced(items, revoked)
     if invoice is not None and invoice.get("voided_by_waiver") == waiver_id_value and invoice["status"] == "void":
         # The year is owed again, on the invoice the waiver had voided.
-        operations.append(store.update_op(keys.invoice_key(year, member_id), "SET #status = :open REMOVE voided_by_waiver",
-                                          condition="#status = :void", names={"#status": "status"},
-                                          values={":open": "open", ":void": "void"}))
+        after = records.replaced(after, {**invoice, "status": "open", "voided_by_waiver": None})
+    after, extra, told = reconcile.apply(principal, profile, after, clock.today())
+    operations += records.follow_ops(profile, items, after, lock=False) + extra
     try:
         store.transact(operations)
     except store.ConditionFailed as error:
         raise Conflict("The waiver or the member changed meanwhile; reload and try again.") from error
-    return view({**record, "revoked_at": now, "revoked_by": principal.actor, "revoke_note": body.note})
+    _tell(member_id, told)
+    return view(revoked)
+
+
+def _tell(member_id: str, told: list) -> None:
+    for invoice, changes in told:
+        notices.tell_member(member_id, *notices.invoice_changed(invoice, changes, clock.today()))
 
 
 def list_for_member(items: list[dict[str, Any]]) -> list[Waiver]:
@@ -254,6 +274,7 @@ def request_waiver(principal: Principal, body: WaiverRequestIn) -> WaiverRequest
     member_id = principal.require_member()
     if store.get(keys.member_key(member_id)) is None:
         raise NotFound(f"No member {member_id}.")
+    _require_rule_set(body.renewal_year)
     document = uploads.verified_document(member_id, body.document_upload_id) if body.document_upload_id else None
     request_id = keys.owned_id("R", member_id, secrets.token_hex(6))
     now = clock.now_precise_iso()  # the queue is oldest first, and requests may come within one second
@@ -262,8 +283,22 @@ def request_waiver(principal: Principal, body: WaiverRequestIn) -> WaiverRequest
               "request_id": request_id, "member_id": member_id, "type": body.type, "renewal_year": body.renewal_year,
               "reason": body.reason, "status": "pending", "document_upload_id": body.document_upload_id,
               "document": document, "created_at": now}
-    store.put(record, condition="attribute_not_exists(SK)")
+    # One pending request per member, type and year: a marker keyed by them, released by the decision.
+    marker = {**keys.pending_waiver_request_key(member_id, body.renewal_year, body.type), "request_id": request_id}
+    try:
+        store.transact([store.put_op(record, condition="attribute_not_exists(SK)"),
+                        store.put_op(marker, condition="attribute_not_exists(SK)")])
+    except store.ConditionFailed as error:
+        raise Conflict(f"A {body.type.replace('_', ' ')} waiver request for {body.renewal_year} is pending already.",
+                       code="request_pending") from error
     return _request_view(record)
+
+
+def _require_rule_set(renewal_year: int) -> None:
+    """Waivers are for renewal years that exist: a year has a rule set."""
+    if load_rule_set(renewal_year) is None:
+        raise RuleViolation(f"No rule set exists for renewal year {renewal_year}.", code="rule_set_missing",
+                            details=[{"field": "renewal_year", "rule": "rule_set_required"}])
 
 
 def list_requests(principal: Principal, status: str, limit: int, next_token: str | None) -> WaiverRequestList:
@@ -294,14 +329,27 @@ def decide_request(principal: Principal, request_id: str, decision: RequestDecis
     status = "approved" if decision.decision == "approve" else "rejected"
     now = clock.now_iso()
     index = keys.waiver_requests_index(status, record["created_at"], request_id)
+    marker = keys.pending_waiver_request_key(member_id, int(record["renewal_year"]), record["type"])
     try:
-        # Claim the decision first, so two staff deciding at once grant one waiver at most.
-        store.update(keys.waiver_request_key(member_id, request_id),
-                     "SET #status = :status, decided_at = :now, decided_by = :by, note = :note, "
-                     "GSI1PK = :gsi1pk, GSI1SK = :gsi1sk",
-                     condition="#status = :pending", names={"#status": "status"},
-                     values={":status": status, ":now": now, ":by": principal.actor, ":note": decision.note,
-                             ":pending": "pending", ":gsi1pk": index["GSI1PK"], ":gsi1sk": index["GSI1SK"]})
+        # Claim the decision first, so two staff deciding at once grant one waiver at most;
+        # the member may ask again once this one is decided; the decision is audited with its note.
+        store.transact([
+            store.update_op(keys.waiver_request_key(member_id, request_id),
+                            "SET #status = :status, decided_at = :now, decided_by = :by, note = :note, "
+                            "GSI1PK = :gsi1pk, GSI1SK = :gsi1sk",
+                            condition="#status = :pending", names={"#status": "status"},
+                            values={":status": status, ":now": now, ":by": principal.actor, ":note": decision.note,
+                                    ":pending": "pending", ":gsi1pk": index["GSI1PK"], ":gsi1sk": index["GSI1SK"]}),
+            {"Delete": {"TableName": config.table_name(), "Key": store.to_item(marker),
+                        "ConditionExpression": "attribute_not_exists(SK) OR request_id = :id",
+                        "ExpressionAttributeValues": {":id": store.to_attr(request_id)}}},
+            audit.entry_op(principal, history_pk=keys.member_history_pk(member_id), action="waiver_request.decide",
+                           changes={"request_id": {"from": None, "to": request_id},
+                                    "status": {"from": "pending", "to": status},
+                                    "type": {"from": None, "to": record["type"]},
+                                    "renewal_year": {"from": None, "to": record["renewal_year"]},
+                                    "note": {"from": None, "to": decision.note}}),
+        ])
     except store.ConditionFailed as error:
         raise Conflict(f"Waiver request {request_id} was decided already.", code="already_decided") from error
     updated = {**record, "status": status, "decided_at": now, "decided_by": principal.actor, "note": decision.note}
@@ -315,10 +363,6 @@ def decide_request(principal: Principal, request_id: str, decision: RequestDecis
             updated["waiver_id"] = waiver_id(member_id, record["renewal_year"], record["type"])  # granted before
         store.update(keys.waiver_request_key(member_id, request_id), "SET waiver_id = :w",
                      values={":w": updated["waiver_id"]})
-    label = record["type"].replace("_", " ")
-    notices.tell_member(
-        member_id, f"Your {label} waiver request was {status}",
-        f"Your request for a {label} waiver for {record['renewal_year']} was {status}."
-        + (f"\nNote: {decision.note}" if decision.note else ""),
-    )
+    notices.tell_member(member_id, *notices.waiver_request_decided(record["type"], int(record["renewal_year"]),
+                                                                  status, decision.note))
     return _request_view(updated)
