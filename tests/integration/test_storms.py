@@ -268,3 +268,103 @@ def test_a_card_payment_and_an_offline_payment_racing_settle_the_invoice_once(in
         assert (amount_paid, payments) == (17500, 1)  # settled by exactly one of them
     # Whenever the check won, the card's money is flagged for a refund, never absorbed.
     assert len([p for p in flagged if p["reason"] == "second_payment"]) == sum(r[1] == 200 for r in results)
+
+
+# ------------------------------------------------------------------ a deadline run racing payments on 1 April
+
+FEE = 5000  # RULE_SET_2027's reinstatement fee
+CAM = 17500
+# Four ways a renewal is paid on 1 April, the first day after the grace end, each racing
+# the day's deadline run (which writes the fee line the calendar made owing):
+#   (pays by, amount, quoted or received in grace: the fee is not owed)
+ON_1_APRIL = {
+    "card quoted in grace": ("card", CAM, True),  # a Checkout Session created on 31 March
+    "card quoted on 1 April": ("card", CAM + FEE, False),
+    "check received in grace": ("check", CAM, True),  # received 30 March, recorded today
+    "check received on 1 April": ("check", CAM + FEE, False),
+}
+
+
+def _pay_on_1_april(api, member_id: str, how: str, amount: int, in_grace: bool, delay_s: float) -> Callable[[], int]:
+    invoice_id = f"INV-2027-{member_id}"
+    if how == "card":
+        now = int(time.time())
+        event = session_event(f"evt_{member_id}", invoice_id=invoice_id, amount=amount,
+                              payment_intent=f"pi_{member_id}", session_id=f"cs_{member_id}")
+        event["data"]["object"].update(client_reference_id=member_id, created=now - 86400 if in_grace else now,
+                                       expires_at=now + 3600)
+        event["data"]["object"]["metadata"]["member_id"] = member_id
+
+        def pay() -> int:
+            time.sleep(delay_s)
+            return deliver(api, event)[0]
+        return pay
+    body = {"method": "check", "reference": f"chk {member_id}", "amount_cents": amount,
+            "received_on": "2027-03-30" if in_grace else "2027-04-01"}
+
+    def record() -> int:
+        time.sleep(delay_s)
+        return api.request("POST", f"/admin/invoices/{invoice_id}/payments", claims=STAFF, body=body).status
+    return record
+
+
+def test_a_deadline_run_racing_payments_on_1_april_charges_the_fee_once_or_not_at_all(invoiced, serialized_calls):
+    import datetime as dt
+    import random
+
+    from renewal import clock
+    from tests.integration.payloads import ANA, fresh
+
+    api = invoiced
+    members = {(round_, scenario): f"D-{round_:02d}-{n}"
+               for round_ in range(RACES) for n, scenario in enumerate(ON_1_APRIL)}
+    for member_id in members.values():
+        body = fresh(ANA)
+        body.update(first_name=member_id, credentials=[{"code": "CAM", "earned_on": "2019-05-04"}])
+        body["contact"]["email"] = f"{member_id.lower()}@example.org"
+        assert api.request("PUT", f"/admin/members/{member_id}", claims=STAFF, body=body).status == 201
+    api.request("POST", "/admin/invoice-runs", claims=STAFF, body={"renewal_year": 2027})
+    drain("InvoiceJobQueue", "InvoiceGenerationFunction")
+    clock.set_today(dt.date(2027, 4, 1))
+    jitter = random.Random(20270401)  # payments land before, during and after the run's writes
+    outcomes: list[dict[str, Any]] = []
+    fees_by_runs = 0
+    for round_ in range(RACES):
+        started = api.request("POST", "/admin/deadline-runs", claims=STAFF)
+        assert started.status == 202, started.text
+        payers = {scenario: _pay_on_1_april(api, members[(round_, scenario)], *terms, jitter.uniform(0, 0.15))
+                  for scenario, terms in ON_1_APRIL.items()}
+        statuses = at_once([lambda: _drain_together("DeadlineJobQueue", "RenewalDeadlinesFunction", workers=1)]
+                           + list(payers.values()), workers=1 + len(payers))
+        run = api.request("GET", f"/admin/deadline-runs/{started.json()['run_id']}", claims=STAFF).json()
+        assert run["status"] == "completed" and run["failed"] == 0, run
+        fees_by_runs += run["reinstatement_fees_added"]
+        for scenario, status in zip(payers, statuses[1:], strict=True):
+            member_id = members[(round_, scenario)]
+            paid = invoice(api, member_id)
+            fee_lines = [line for line in paid["lines"] if line["code"] == "REINSTATEMENT"]
+            outcomes.append({"scenario": scenario, "status": status, "invoice": paid["status"],
+                             "paid": paid["amount_paid_cents"], "total": paid["total_cents"],
+                             "payments": len(paid["payments"]), "fees": sum(not line.get("void") for line in fee_lines),
+                             "voided": sum(bool(line.get("void")) for line in fee_lines),
+                             "renewal": api.request("GET", f"/admin/members/{member_id}/renewals/2027",
+                                                    claims=STAFF).json()})
+    flagged = api.request("GET", "/admin/payments", claims=STAFF, query="needs_attention=true").json()["items"]
+    flagged = [p for p in flagged if p["invoice_id"].startswith("INV-2027-D-")]
+    owed = [o for o in outcomes if not ON_1_APRIL[o["scenario"]][2]]
+    not_owed = [o for o in outcomes if ON_1_APRIL[o["scenario"]][2]]
+    report(f"deadline run racing payments on 1 April x{RACES}", payments=len(outcomes),
+           answered_200=sum(o["status"] == 200 for o in outcomes), invoices_paid=sum(o["invoice"] == "paid" for o in outcomes),
+           fee_paid_once=sum(o["fees"] == 1 and o["paid"] == CAM + FEE for o in owed),
+           fee_not_owed=sum(o["fees"] == 0 and o["paid"] == CAM for o in not_owed),
+           fee_written_by_the_run_then_voided=sum(o["voided"] for o in not_owed),
+           fee_lines_written_by_the_runs=fees_by_runs, fee_paid_twice=sum(o["fees"] > 1 for o in outcomes),
+           payments_lost_or_doubled=sum(o["payments"] != 1 for o in outcomes), flagged_for_staff=len(flagged))
+    for o in outcomes:
+        assert o["status"] == 200 and o["invoice"] == "paid" and o["payments"] == 1, o
+        assert o["paid"] == o["total"] and o["renewal"]["amount_due_cents"] == 0, o  # nothing owed, nothing over
+        if ON_1_APRIL[o["scenario"]][2]:
+            assert (o["fees"], o["paid"]) == (0, CAM), o  # paid in grace: the fee is not owed (a line written is void)
+        else:
+            assert (o["fees"], o["voided"], o["paid"]) == (1, 0, CAM + FEE), o  # owed: one fee line, paid once
+    assert flagged == []  # no payment left unapplied or taken twice
