@@ -88,7 +88,7 @@ class Client:
         headers = dict(kwargs.pop("headers", {}) or {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        return requests.request(method, f"{self.url}{path}", headers=headers, timeout=10, **kwargs)
+        return requests.request(method, f"{self.url}{path}", headers=headers, timeout=30, **kwargs)
 
     def token(self, sub: str, groups: list[str], member_id: str | None = None, affiliate: str | None = None) -> str:
         body: dict[str, Any] = {"sub": sub, "groups": groups}

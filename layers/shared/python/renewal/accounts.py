@@ -45,14 +45,16 @@ class AccountLink(Model):
     status: Literal["invited", "linked"]
 
 
-def record_ops(member_id: str, username: str, email: str | None, status: str, actor: str,
-               how: str) -> list[dict[str, Any]]:
+def record(member_id: str, username: str, email: str | None, status: str, actor: str, how: str) -> None:
+    """The account on the member's record, and its audit entry. The change itself
+    is in the user pool, outside any DynamoDB transaction, so one batch write of
+    the two unconditional puts is enough (and writing them again is harmless)."""
     now = clock.now_iso()
-    record = {**keys.account_key(member_id), "username": username, "email": email, "status": status, "at": now,
-              "how": how}
+    account = {**keys.account_key(member_id), "username": username, "email": email, "status": status, "at": now,
+               "how": how}
     entry = audit.entry_record(actor, history_pk=keys.member_history_pk(member_id), action=f"account.{status}",
                                changes={"account": {"from": None, "to": username}, "how": {"from": None, "to": how}})
-    return [store.put_op(record), store.put_op(entry)]
+    store.batch_write(puts=[account, entry])
 
 
 def link_or_invite(principal: Principal, member_id: str, request: AccountRequest) -> AccountLink:
@@ -80,7 +82,7 @@ def link_or_invite(principal: Principal, member_id: str, request: AccountRequest
         except user_pool.AccountExists:
             # Signed up between the lookup and the invitation: link that account.
             return link_or_invite(principal, member_id, request)
-    store.transact(record_ops(member_id, username, email, status, principal.actor, "staff"))
+    record(member_id, username, email, status, principal.actor, "staff")
     return AccountLink(member_id=member_id, username=username, status=status)
 
 
@@ -117,6 +119,5 @@ def link_sign_up(pool_id: str, username: str, attributes: dict[str, str]) -> str
         return None
     (member_id,) = matches
     user_pool.link(username, member_id, MEMBER, pool_id)
-    store.transact(record_ops(member_id, username, email, LINKED, f"sign-up:{attributes.get('sub', username)}",
-                              "sign-up"))
+    record(member_id, username, email, LINKED, f"sign-up:{attributes.get('sub', username)}", "sign-up")
     return member_id

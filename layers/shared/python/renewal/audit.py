@@ -4,7 +4,9 @@ Entries are written in the same transaction as the change they describe, so a
 change is never recorded without its entry, nor an entry without its change.
 An import writes members in bulk without transactions: its entry is derived
 from the import's mark on the profile (renewal.imports) under a key of its own,
-and written again until it stands, so it is never lost either.
+and written again until it stands, so it is never lost either. A sign-in
+account's entry goes with the account's record in one batch write: the change
+itself happened in the user pool, outside any table transaction.
 """
 
 from __future__ import annotations
