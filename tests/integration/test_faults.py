@@ -124,13 +124,16 @@ def test_a_throttled_invoice_write_is_retried_and_invoices_once(api):
 
     assert api.request("PUT", "/admin/rule-sets/2027", claims=STAFF, body=RULE_SET_2027).status == 200
     _seed_members(40)
-    throttled = answer_with_error(store.client(), "PutItem", "ProvisionedThroughputExceededException", times=2)
     run = api.request("POST", "/admin/invoice-runs", claims=STAFF, body={"renewal_year": 2027}).json()
+    # The worker writes invoices a chunk of members per transaction: the first two are throttled.
+    throttled = answer_with_error(store.client(), "TransactWriteItems", "ProvisionedThroughputExceededException",
+                                  times=2)
     drain("InvoiceJobQueue", "InvoiceGenerationFunction")
     invoices = [i for i in items("MEMBER#S-") if i["SK"].startswith(keys.INVOICE_PREFIX)]
     state = api.request("GET", f"/admin/invoice-runs/{run['run_id']}", claims=STAFF).json()
     report("DynamoDB throttling during an invoice run", members=40, throttled=throttled["failed"],
            invoices=len(invoices), created=state["invoices_created"], failed=state["failed"])
+    assert throttled["failed"] == 2 and throttled["calls"] > 2  # throttled, and botocore tried again
     assert len(invoices) == 40 and len({i["member_id"] for i in invoices}) == 40
     assert (state["status"], state["invoices_created"], state["failed"]) == ("completed", 40, 0)
 
@@ -155,13 +158,17 @@ def test_an_invoice_worker_killed_mid_batch_is_finished_once_by_the_redelivery(a
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     writes = Counter()
 
-    def kill_after_25_invoices(params: Any, **_: Any) -> None:
-        if str(params.get("Item", {}).get("SK", {}).get("S", "")).startswith(keys.INVOICE_PREFIX):
-            writes["invoices"] += 1
-            if writes["invoices"] == 26:
-                raise Killed()
+    def kill_before_the_second_write(params: Any, **_: Any) -> None:
+        # Invoices are written a chunk of members per transaction: the worker dies
+        # after the batch's first chunk committed, before the next.
+        puts = [i["Put"]["Item"] for i in params.get("TransactItems", []) if "Put" in i]
+        invoices = sum(str(item.get("SK", {}).get("S", "")).startswith(keys.INVOICE_PREFIX) for item in puts)
+        if invoices and writes["invoices"]:
+            raise Killed()
+        writes["invoices"] += invoices
 
-    store.client().meta.events.register("before-parameter-build.dynamodb.PutItem", kill_after_25_invoices)
+    store.client().meta.events.register("before-parameter-build.dynamodb.TransactWriteItems",
+                                         kill_before_the_second_write)
     killed = False
     while not killed:  # deliver shard jobs, then the first batch, until the kill
         batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=0,
@@ -174,7 +181,8 @@ def test_an_invoice_worker_killed_mid_batch_is_finished_once_by_the_redelivery(a
             continue
         for message in records_to_delete(batch, response, True):
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    store.client().meta.events.unregister("before-parameter-build.dynamodb.PutItem", kill_after_25_invoices)
+    store.client().meta.events.unregister("before-parameter-build.dynamodb.TransactWriteItems",
+                                           kill_before_the_second_write)
     before_redelivery = len([i for i in items("MEMBER#S-") if i["SK"].startswith(keys.INVOICE_PREFIX)])
     drain("InvoiceJobQueue", "InvoiceGenerationFunction")
     invoices = [i for i in items("MEMBER#S-") if i["SK"].startswith(keys.INVOICE_PREFIX)]
@@ -182,7 +190,7 @@ def test_an_invoice_worker_killed_mid_batch_is_finished_once_by_the_redelivery(a
     report("invoice worker killed mid-batch", members=60, invoices_before_redelivery=before_redelivery,
            invoices=len(invoices), members_seen=state["members_seen"],
            created_plus_already=state["invoices_created"] + state["already_invoiced"], status=state["status"])
-    assert before_redelivery == 25
+    assert 0 < before_redelivery == writes["invoices"] < 60  # killed mid-batch: some written, not all
     assert len(invoices) == 60 and len({i["member_id"] for i in invoices}) == 60
     assert state["status"] == "completed" and state["members_seen"] == 60 and state["failed"] == 0
 

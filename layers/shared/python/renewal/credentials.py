@@ -4,6 +4,9 @@ cost or require, is the rule set's business (renewal.rules), not this module's."
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BeforeValidator, Strict
 
 
 class CredentialCode(StrEnum):
@@ -22,7 +25,12 @@ ALIASES = {"NALP": CredentialCode.CALP}
 def normalize_code(value: object) -> object:
     """Upper-cases a code and maps historic aliases; leaves non-strings to pydantic."""
     if isinstance(value, str):
-        code = ALIASES.get(value.strip().upper(), value.strip().upper())
-        # The member of the enum when there is one (request bodies are read strictly).
-        return CredentialCode(code) if code in CredentialCode._value2member_map_ else code
+        code = value.strip().upper()
+        return ALIASES.get(code, code)
     return value
+
+
+# A code as a request or a file writes it ("cam", "NALP"). Request bodies are read
+# strictly (renewal.model), but a code is a string naming a member of the enum, and
+# an unknown one must fail as an unknown code ("Input should be 'CAM', ...").
+Code = Annotated[CredentialCode, Strict(False), BeforeValidator(normalize_code)]

@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, NonNegativeInt, model_validator
+from pydantic import ConfigDict, Field, NonNegativeInt, model_validator
 
 from renewal import audit, clock, keys
 from renewal.adapters import store
 from renewal.auth import Principal
-from renewal.credentials import CredentialCode, normalize_code
+from renewal.credentials import Code, CredentialCode
 from renewal.errors import Conflict, NotFound, ValidationFailed
 from renewal.model import Date, Model
 
@@ -71,7 +71,7 @@ class RuleSetIn(Model):
     reminder_days_before_due: Annotated[int, Field(ge=0, le=366)] = Field(
         default=30, description="How many days before the due date the reminder e-mail goes out."
     )
-    credentials: dict[Annotated[CredentialCode, BeforeValidator(normalize_code)], CredentialRule] = Field(
+    credentials: dict[Code, CredentialRule] = Field(
         min_length=1
     )
 
