@@ -26,6 +26,8 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from local.atomic import OneTableCallAtATime
+
 # Fields S3 does not require the policy to name.
 UNCOVERED = {"policy", "x-amz-signature", "file"}
 
@@ -122,10 +124,11 @@ class PostPolicyMiddleware:
 
 
 class MotoServer(ThreadedMotoServer):
-    """moto's threaded server with S3's POST policy checks in front of it."""
+    """moto's threaded server with S3's POST policy checks in front of it, and
+    DynamoDB's calls one at a time (local.atomic)."""
 
     def _server_entry(self) -> None:  # as ThreadedMotoServer's, with the middleware around the app
-        app = PostPolicyMiddleware(DomainDispatcherApplication(create_backend_app))
+        app = OneTableCallAtATime(PostPolicyMiddleware(DomainDispatcherApplication(create_backend_app)))
         self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
         self._server_ready_event.set()
         self._server.serve_forever()
