@@ -2,8 +2,10 @@
 
 DynamoDB applies each call (a TransactWriteItems included) as one step. moto's
 server answers each request on its own thread without a lock: a transaction
-deep-copies the table while another thread writes to it and fails with
-"dictionary changed size during iteration" (a 500 no AWS account would see).
+backing up the table, or a query or scan walking it, while another thread
+writes to it fails with "dictionary changed size during iteration" (a 500 no
+AWS account would see), and a cancelled transaction's rollback could undo a
+write made meanwhile.
 This WSGI middleware lets one DynamoDB call run at a time; the races between
 calls (read, then a conditional write) stay as they are on AWS. Other services
 are left alone: an SQS long poll must not hold up the table.

@@ -36,6 +36,8 @@ class TokenRequest(BaseModel):
     groups: list[Literal["member", "affiliate", "naaei"]] = Field(default_factory=list)
     member_id: OpaqueId | None = None
     affiliate: OpaqueId | None = None
+    # An account of the user pool has one; Cognito's ID token carries it (scope `email`).
+    email: Annotated[str, StringConstraints(max_length=254)] | None = None
 
 
 class UserPoolRequest(BaseModel):

@@ -312,6 +312,8 @@ has on file for you: your account is then linked to your member record as soon a
 
     def _tokens(self, who: TokenRequest, client_id: str, scope: str, nonce: str | None = None) -> dict[str, Any]:
         extra = {"nonce": nonce} if nonce else {}
+        if who.email:
+            extra["email"] = who.email
         id_token = self.authority.mint(who.sub, who.groups, who.member_id, who.affiliate, audience=client_id,
                                        extra=extra)
         # Cognito's access token names the client in client_id (no aud) and carries no custom attributes.
@@ -345,7 +347,8 @@ OAUTH_PARAMETERS = ("response_type", "client_id", "redirect_uri", "state", "scop
 def _pool_claims(claims: dict[str, Any]) -> TokenRequest:
     """What the pool holds for a user, as the claims a token carries."""
     return TokenRequest.model_validate({"sub": claims["sub"], "groups": claims["groups"],
-                                        "member_id": claims.get("member_id"), "affiliate": claims.get("affiliate")})
+                                        "member_id": claims.get("member_id"), "affiliate": claims.get("affiliate"),
+                                        "email": claims.get("email")})
 
 
 def _field(name: str, label: str, hint: str, value: str, error: str | None) -> str:

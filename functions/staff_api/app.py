@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from renewal import audit, directory, members, paging, payments, renewals, reports, rules, waivers
+from renewal import audit, directory, invoices, members, paging, payments, renewals, reports, rules, transcripts, waivers
 from renewal.api import create_app, csv_response, errors, handle, principal, responses, wants_csv
 from renewal import telemetry
 from renewal.telemetry import metrics
@@ -61,6 +61,24 @@ def get_member(member_id: MemberId) -> members.Member:
 @app.get("/admin/members/<member_id>/renewals/<renewal_year>", summary="A member's renewal for a year")
 def get_member_renewal(member_id: MemberId, renewal_year: RenewalYear) -> renewals.Renewal:
     return renewals.get_member_renewal(principal(app), member_id, renewal_year)
+
+
+@app.get("/admin/members/<member_id>/invoices", summary="A member's invoices, newest first, with their lines and payments",
+         responses=responses(invoices.InvoiceList, {404: "No such member", 422: "A bad limit or next_token"}))
+def member_invoices(
+    member_id: MemberId,
+    limit: Annotated[int, Query(ge=1, le=paging.MAX_LIMIT)] = paging.DEFAULT_LIMIT,
+    next_token: Annotated[str | None, Query()] = None,
+) -> invoices.InvoiceList:
+    return invoices.list_member_invoices(principal(app), member_id, limit, next_token)
+
+
+@app.get("/admin/members/<member_id>/cec-transcript",
+         summary="A member's CEC record for a renewal year: every activity of its earning window and the totals",
+         responses=responses(transcripts.Transcript, {404: "No such member, or no rule set for the year"}))
+def member_transcript(member_id: MemberId,
+                      renewal_year: Annotated[int, Query(ge=2000, le=2100)]) -> transcripts.Transcript:
+    return transcripts.member_transcript(principal(app), member_id, renewal_year)
 
 
 @app.post("/admin/invoices/<invoice_id>/payments", responses=errors(409), summary="Record a mail or fax payment (check, money order, card by phone)")
@@ -145,15 +163,17 @@ def renewal_report(
     return reports.renewals_page(principal(app), renewal_year, status, limit, next_token, affiliate)
 
 
-@app.get("/affiliate/renewals", summary="Renewals of a year of the caller's affiliate's members, by status",
-         responses=responses(reports.RenewalReport, {404: "No rule set for the year",
-                                                     422: "A bad status, limit or next_token"}))
+@app.get("/affiliate/renewals", summary="Renewals of a year of the caller's affiliate's members, by status; every "
+         "row as CSV with Accept: text/csv", responses=CSV_RESPONSES)
 def affiliate_renewal_report(
     renewal_year: Annotated[int, Query(ge=2000, le=2100)],
     status: Status = None,
     limit: Limit = paging.DEFAULT_LIMIT,
     next_token: Annotated[str | None, Query()] = None,
-) -> reports.RenewalReport:
+):
+    if wants_csv(app):
+        return csv_response(reports.affiliate_renewals_csv(principal(app), renewal_year, status),
+                            f"renewals-{renewal_year}" + (f"-{status}" if status else "") + ".csv")
     return reports.affiliate_renewals_page(principal(app), renewal_year, status, limit, next_token)
 
 

@@ -17,6 +17,8 @@ export interface Session {
   groups: Group[];
   memberId?: string;
   affiliate?: string;
+  /** The account's e-mail (Cognito's ID token has it with the `email` scope). */
+  email?: string;
   expiresAt?: number;
 }
 
@@ -45,6 +47,7 @@ function sessionOf(user: User | null): Session | null {
     groups: groupsOf(claims["cognito:groups"]),
     memberId: (claims["custom:member_id"] as string | undefined) || undefined,
     affiliate: (claims["custom:affiliate"] as string | undefined) || undefined,
+    email: (claims.email as string | undefined) || undefined,
     expiresAt: user.expires_at,
   };
 }

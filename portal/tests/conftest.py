@@ -35,6 +35,9 @@ PHONE = {"width": 390, "height": 844}
 TABLET = {"width": 820, "height": 1180}
 DESKTOP = {"width": 1280, "height": 900}
 
+# The machines that run these are shared: an assertion waits as long as an action does.
+expect.set_options(timeout=15_000)
+
 # A season of its own: the stack's clock stands in the middle of it.
 YEAR = 2031
 TODAY = f"{YEAR - 1}-11-15"
@@ -107,6 +110,11 @@ def page(context: BrowserContext, request: pytest.FixtureRequest) -> Iterator[Pa
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on("console", lambda message: problems.append(f"console: {message.text}")
             if message.type == "error" and "Content Security Policy" in message.text else None)
+    # A signed-in page's call refused for its token would sign the user out: never expected here.
+    page.on("response", lambda response: problems.append(
+        f"401 from {response.request.method} {response.url} (Authorization "
+        f"{'sent' if response.request.headers.get('authorization') else 'missing'})")
+        if response.status == 401 else None)
     yield page
     assert not problems, problems
 
@@ -157,7 +165,8 @@ def check_page(page: Page, name: str) -> None:
 # The screenshots the README shows (docs/screenshots/).
 DOCUMENTED = {"member-dashboard", "member-cec-form", "member-cecs-submitted", "member-contact-error",
               "office-roster-preview", "staff-rule-set", "staff-invoice-run", "staff-review",
-              "staff-import-done", "member-not-linked"}
+              "staff-import-done", "member-not-linked", "staff-member-activity", "staff-reports-export",
+              "staff-deadline-run", "office-renewals"}
 
 
 def expect_no_busy(page: Page) -> None:

@@ -91,6 +91,7 @@ def test_a_person_whose_email_is_not_on_file_is_told_what_to_do(stack, page: Pag
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", name="Your account is not linked to a member record yet")).to_be_visible()
     expect(page.get_by_text("Sign up with the e-mail address the institute has on file for you")).to_be_visible()
+    expect(page.locator(".site-header .who")).to_have_text("someone.else@example.org")  # not the account's UUID
     check_page(page, "member-not-linked")
     page.goto(stack.url + "/contact")  # a member page says the same, not "no role"
     expect(page.get_by_role("heading", name="Your account is not linked to a member record yet")).to_be_visible()

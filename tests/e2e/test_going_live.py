@@ -95,6 +95,7 @@ def test_sign_up_on_the_local_sign_in_page_gives_tokens_with_the_pools_claims(cl
     claims = jwt.decode(exchange(client, code_of(signed_in), verifier).json()["id_token"],
                         options={"verify_signature": False})
     assert (claims["custom:member_id"], claims["cognito:groups"]) == ("E2E-ZGL-UMA", ["member"])
+    assert claims["email"] == "uma.signup@example.org"  # as Cognito's ID token has it with the email scope
     unknown = requests.post(f"{client.url}{PREFIX}/oauth2/authorize", data={"email": "nobody-here@example.org"},
                             params=params, timeout=10)
     assert unknown.status_code == 422 and "No account has this e-mail" in unknown.text

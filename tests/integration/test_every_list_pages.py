@@ -42,6 +42,7 @@ QUERIES = {"/admin/members": "q=diaz", "/admin/renewals": "renewal_year=2027",
 FILLED = {"/me/invoices", "/me/cec-forms", "/me/cec-submissions", "/me/waiver-requests", "/affiliate/cec-forms",
           "/affiliate/members", "/affiliate/renewals", "/review/cec-submissions", "/admin/payments",
           "/admin/waiver-requests", "/admin/renewals", "/admin/members", "/admin/members/{member_id}/history",
+          "/admin/members/{member_id}/invoices",
           "/admin/invoice-runs", "/admin/deadline-runs"}
 
 

@@ -168,6 +168,30 @@ def test_each_status_lists_exactly_its_members_in_json_and_csv(season):
     assert len(report_csv(api)) == 8
 
 
+def test_an_affiliate_downloads_its_own_members_renewals_as_csv(season):
+    api = season
+    body = fresh(ANA)
+    body.update(first_name="Ola", last_name="Other", affiliate="NYAA",
+                credentials=[{"code": "CAM", "earned_on": "2019-05-04"}])
+    body["contact"]["email"] = "ola@example.org"
+    assert api.request("PUT", "/admin/members/M-NYAA", claims=STAFF, body=body).status == 201
+    invoice_run(api)  # invoices the member added since
+    assert "M-NYAA" in ids(report_csv(api, "open"))  # staff see every office's members
+    for status, expected in (("open", OPEN), (None, OPEN | RENEWED | WAIVED)):
+        query = "renewal_year=2027" + (f"&status={status}" if status else "")
+        response = call(api, "GET", "/affiliate/renewals", claims=AFFILIATE, query=query, headers={"accept": "text/csv"})
+        assert response["statusCode"] == 200, response.get("body")
+        headers = {k.lower(): v for k, v in response["headers"].items()}
+        assert headers["content-type"].startswith("text/csv")
+        assert f"renewals-2027{'-' + status if status else ''}.csv" in headers["content-disposition"]
+        rows = list(csv.DictReader(io.StringIO(response["body"])))
+        assert list(rows[0]) == COLUMNS
+        assert ids(rows) == expected and {r["affiliate"] for r in rows} == {"AASC"}, status
+    # Staff have their own report; the office's CSV is the office's.
+    refused = call(api, "GET", "/affiliate/renewals", claims=STAFF, query="renewal_year=2027", headers={"accept": "text/csv"})
+    assert refused["statusCode"] == 403
+
+
 def test_rows_show_payment_cec_completion_and_amount_due(season):
     api = season
     rows = {r["member_id"]: r for r in report_pages(api)[0]}

@@ -15,10 +15,12 @@ import { Pay } from "./member/pay";
 import { PayReturn } from "./member/pay-return";
 import { Waivers } from "./member/waivers";
 import { FormsToSign } from "./affiliate/forms";
+import { OfficeRenewals } from "./affiliate/renewals";
 import { Roster } from "./affiliate/roster";
 import { Callback } from "./public/callback";
 import { SignedOut } from "./public/signed-out";
 import { Verify } from "./public/verify";
+import { DeadlineRuns } from "./staff/deadline-runs";
 import { MemberRecord } from "./staff/member";
 import { EditMember, NewMember } from "./staff/member-edit";
 import { Imports } from "./staff/imports";
@@ -56,6 +58,7 @@ export const pages: Page[] = [
   // Affiliate offices
   { path: "/office/roster", component: Roster, group: "affiliate" },
   { path: "/office/forms", component: FormsToSign, group: "affiliate" },
+  { path: "/office/renewals", component: OfficeRenewals, group: "affiliate" },
   // Institute staff
   { path: "/staff/members", component: Members, group: "naaei" },
   { path: "/staff/members/new", component: NewMember, group: "naaei" },
@@ -63,6 +66,7 @@ export const pages: Page[] = [
   { path: "/staff/members/:memberId/edit", component: EditMember, group: "naaei" },
   { path: "/staff/rule-sets", component: RuleSets, group: "naaei" },
   { path: "/staff/runs", component: Runs, group: "naaei" },
+  { path: "/staff/deadline-runs", component: DeadlineRuns, group: "naaei" },
   { path: "/staff/review", component: Review, group: "naaei" },
   { path: "/staff/payments", component: Payments, group: "naaei" },
   { path: "/staff/waivers", component: StaffWaivers, group: "naaei" },
@@ -94,6 +98,7 @@ export const navigation: Section[] = [
     links: [
       { href: "/office/roster", label: "Post a roster" },
       { href: "/office/forms", label: "Forms to sign" },
+      { href: "/office/renewals", label: "Our members' renewals" },
     ],
   },
   {
@@ -102,7 +107,8 @@ export const navigation: Section[] = [
     links: [
       { href: "/staff/members", label: "Members" },
       { href: "/staff/rule-sets", label: "Rule sets" },
-      { href: "/staff/runs", label: "Runs" },
+      { href: "/staff/runs", label: "Invoice runs" },
+      { href: "/staff/deadline-runs", label: "Deadline runs" },
       { href: "/staff/review", label: "Review queue" },
       { href: "/staff/payments", label: "Payments" },
       { href: "/staff/waivers", label: "Waivers" },

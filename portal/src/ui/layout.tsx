@@ -38,7 +38,8 @@ export function Layout({ children }: { children: ComponentChildren }) {
           <div class="account">
             {session ? (
               <>
-                <span class="who">{session.memberId ?? session.affiliate ?? session.sub}</span>
+                {/* Who is signed in, in the words they know: a member id, the office, the e-mail; Cognito's sub is a UUID. */}
+                <span class="who">{session.memberId ?? session.affiliate ?? session.email ?? session.sub}</span>
                 <button type="button" class="outline secondary small" onClick={() => void auth.signOut()}>
                   Sign out
                 </button>
@@ -72,9 +73,10 @@ export function Layout({ children }: { children: ComponentChildren }) {
         {children}
       </main>
       <footer class="container site-footer">
-        <small>
-          Questions about your renewal or credentials? Contact your affiliate office.
-        </small>
+        {/* Said to credential holders (and visitors); staff and offices are the ones asked. */}
+        {(!session || groups.includes("member") || groups.length === 0) && (
+          <small>Questions about your renewal or credentials? Contact your affiliate office.</small>
+        )}
       </footer>
     </>
   );

@@ -42,6 +42,15 @@ export function Badge({ tone, children }: { tone: "good" | "warn" | "bad" | "inf
   return <span class={`badge badge-${tone}`}>{children}</span>;
 }
 
+/** A background run's state (invoice run, deadline run, import, export) in a word. */
+export function RunBadge({ status }: { status: "running" | "completed" | "failed" }) {
+  return (
+    <Badge tone={status === "completed" ? "good" : status === "failed" ? "bad" : "info"}>
+      {status === "running" ? "Running" : status === "completed" ? "Completed" : "Failed"}
+    </Badge>
+  );
+}
+
 /** A wide table's frame: scrolls sideways on a phone, and can be scrolled with the keyboard. */
 export function TableScroll({ label, children }: { label: string; children: ComponentChildren }) {
   return (

@@ -57,7 +57,14 @@ export const submissionStatus: Record<string, string> = {
   rejected: "Rejected",
 };
 
+/** A waiver's kind in a sentence or a list ("Emeritus waiver granted to M-1001"). */
 export const waiverTypes: Record<string, string> = {
+  military_deployment: "Military deployment",
+  emeritus: "Emeritus",
+};
+
+/** The same kinds as choices on a form, with what qualifies. */
+export const waiverChoices: Record<string, string> = {
   military_deployment: "Military deployment",
   emeritus: "Emeritus (retired, or 25 years in the industry)",
 };
@@ -71,4 +78,29 @@ export const requestStatus: Record<string, string> = {
 export function word(table: Record<string, string>, code: string | null | undefined): string {
   if (!code) return "";
   return table[code] ?? code.replace(/_/g, " ");
+}
+
+/** What an entry of a member's history records, as staff say it. */
+export const auditActions: Record<string, string> = {
+  "member.create": "Member created",
+  "member.update": "Record edited",
+  "contact.update": "Contact information changed",
+  "waiver.grant": "Waiver granted",
+  "waiver.revoke": "Waiver revoked",
+  "waiver_request.decide": "Waiver request decided",
+  "payment.offline": "Mail or fax payment recorded",
+  "reinstatement_fee.waive": "Reinstatement fee waived",
+  "reinstatement_fee.void": "Reinstatement fee voided",
+  "invoice.follow": "Invoice changed with the credentials",
+  "cec_submission.decide": "CEC submission reviewed",
+  "cec_form.verified": "CEC form verified by the affiliate",
+  "cec_form.rejected": "CEC form rejected by the affiliate",
+  "roster.post": "Class roster posted",
+};
+
+/** An audit action without a phrase of its own: `waiver_request.decide` -> "Waiver request decide". */
+export function auditAction(code: string): string {
+  if (auditActions[code]) return auditActions[code];
+  const text = code.replace(/[._]+/g, " ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -120,14 +120,26 @@ def create_ops(invoice: dict[str, Any], items: list[dict[str, Any]]) -> list[dic
     return operations + ([totals] if totals else [])
 
 
-def list_own_invoices(principal: Principal, limit: int, next_token: str | None) -> InvoiceList:
-    """The caller's invoices, newest year first, page by page."""
+def _invoices_of(member_id: str, limit: int, next_token: str | None) -> InvoiceList:
     from renewal import paging
 
-    member_id = principal.require_member()
     records, token = paging.page(keys.member_pk(member_id), sk_prefix=keys.INVOICE_PREFIX, forward=False,
                                  limit=limit, next_token=next_token)
     return InvoiceList(items=[view(r) for r in records], next_token=token)
+
+
+def list_own_invoices(principal: Principal, limit: int, next_token: str | None) -> InvoiceList:
+    """The caller's invoices, newest year first, page by page."""
+    return _invoices_of(principal.require_member(), limit, next_token)
+
+
+def list_member_invoices(principal: Principal, member_id: str, limit: int, next_token: str | None) -> InvoiceList:
+    """A member's invoices for staff, as the member sees them; an unknown member is
+    404 rather than an empty list, so a mistyped id is not read as "never invoiced"."""
+    principal.require_staff()
+    if store.get(keys.member_key(member_id)) is None:
+        raise NotFound(f"No member {member_id}.")
+    return _invoices_of(member_id, limit, next_token)
 
 
 def own_invoice_record(member_id: str, invoice_id: str) -> dict[str, Any]:

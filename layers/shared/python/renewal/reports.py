@@ -148,6 +148,15 @@ def csv_cells(r: RenewalRow) -> list[Any]:
 def renewals_csv(principal: Principal, renewal_year: int, status: str | None, affiliate: str | None = None) -> str:
     """Every matching row, one header line, for results up to MAX_CSV_ROWS rows."""
     principal.require_staff()
+    return _csv(renewal_year, status, affiliate)
+
+
+def affiliate_renewals_csv(principal: Principal, renewal_year: int, status: str | None) -> str:
+    """The same, for an affiliate office: its own members only (the list it chases members in grace from)."""
+    return _csv(renewal_year, status, principal.require_affiliate())
+
+
+def _csv(renewal_year: int, status: str | None, affiliate: str | None) -> str:
     rule_set = require_rule_set(renewal_year)
     rows: list[RenewalRow] = []
     for r in all_rows(rule_set, status, affiliate):

@@ -53,7 +53,17 @@ class Transcript(Model):
 
 
 def transcript(principal: Principal, renewal_year: int) -> Transcript:
-    _, _, activities, _, view = _record(principal.require_member(), renewal_year)
+    return _transcript(principal.require_member(), renewal_year)
+
+
+def member_transcript(principal: Principal, member_id: str, renewal_year: int) -> Transcript:
+    """The same record of any member, for staff (the member's page in the console)."""
+    principal.require_staff()
+    return _transcript(member_id, renewal_year)
+
+
+def _transcript(member_id: str, renewal_year: int) -> Transcript:
+    _, _, activities, _, view = _record(member_id, renewal_year)
     return Transcript(
         renewal_year=renewal_year, required=view.cec.required, in_network_required=view.cec.in_network_required,
         approved=view.cec.approved, approved_in_network=view.cec.approved_in_network, in_review=view.cec.in_review,

@@ -7,7 +7,7 @@ import { when, seasonYear } from "../../ui/format";
 import { DocumentField, ErrorSummary, Saved, SubmitButton, TextArea, TextField } from "../../ui/forms";
 import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
 import { Badge, Empty, Show } from "../../ui/states";
-import { requestStatus, waiverTypes, word } from "../../ui/words";
+import { requestStatus, waiverChoices, waiverTypes, word } from "../../ui/words";
 
 type WaiverType = Schemas["WaiverRequestIn"]["type"];
 
@@ -100,10 +100,10 @@ function RequestForm({ defaultYear, onSent }: { defaultYear: number; onSent: () 
       <fieldset id="field-type" aria-describedby={submit.fields.type ? "field-type-error" : undefined}>
         <legend>{LABELS.type}</legend>
         {submit.fields.type && <p id="field-type-error" class="field-message">{submit.fields.type}</p>}
-        {(Object.keys(waiverTypes) as WaiverType[]).map((code) => (
+        {(Object.keys(waiverChoices) as WaiverType[]).map((code) => (
           <label key={code}>
             <input type="radio" name="type" value={code} checked={type === code} onChange={() => setType(code)} />
-            {waiverTypes[code]}
+            {waiverChoices[code]}
           </label>
         ))}
       </fieldset>

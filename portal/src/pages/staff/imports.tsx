@@ -9,7 +9,7 @@ import { ApiError, must, type Api, type Schemas } from "../../api/client";
 import { plural, when } from "../../ui/format";
 import { ErrorSummary, Field, SubmitButton } from "../../ui/forms";
 import { usePageTitle, useLoad, usePoll, useSubmit } from "../../ui/hooks";
-import { Badge, Empty, Show, TableScroll } from "../../ui/states";
+import { RunBadge, Empty, Show, TableScroll } from "../../ui/states";
 
 type Run = Schemas["ImportRun"];
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
@@ -172,9 +172,7 @@ export function ImportProgress({ importId, children, onDone }: {
     <article class="card run" aria-labelledby={id}>
       <div class="card-header">
         <h3 id={id}>{run.dry_run ? "Dry run" : "Import"} started {when(run.started_at)}</h3>
-        <Badge tone={run.status === "completed" ? "good" : run.status === "failed" ? "bad" : "info"}>
-          {run.status === "running" ? "Running" : run.status === "completed" ? "Completed" : "Failed"}
-        </Badge>
+        <RunBadge status={run.status} />
       </div>
       {run.status === "failed" ? (
         <div class="notice notice-error" role="alert">
@@ -288,7 +286,7 @@ function PastImports({ round }: { round: number }) {
                   <tr key={run.import_id}>
                     <td class="nowrap">{when(run.started_at)}</td>
                     <td>{run.dry_run ? "Dry run" : run.invite ? "Import and invite" : "Import"}</td>
-                    <td>{run.status}</td>
+                    <td><RunBadge status={run.status} /></td>
                     <td>{run.rows ?? ""}</td>
                     <td>{run.created}</td>
                     <td>{run.updated}</td>

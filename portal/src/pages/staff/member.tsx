@@ -1,17 +1,19 @@
 // A member's record for institute staff: contact and credentials, each
 // renewal year with its invoice status and CEC progress, waivers (revocable)
 // and the audit history, with the actions staff take from here.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { useApp } from "../../app-context";
 import { ApiError, must, type Api, type Schemas } from "../../api/client";
-import { day, money, when } from "../../ui/format";
-import { TextArea } from "../../ui/forms";
+import { day, money, plural, when } from "../../ui/format";
+import { fieldId, Saved, TextArea } from "../../ui/forms";
 import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
+import { ActivityTable } from "../../ui/activities";
 import { CecBar } from "../../ui/renewal";
-import { Badge, Empty, Failed, Show, TableScroll } from "../../ui/states";
-import { credentialStatus, renewalStatus, waiverTypes, word } from "../../ui/words";
+import { Badge, Empty, Failed, Show } from "../../ui/states";
+import { auditAction, credentialStatus, renewalStatus, waiverTypes, word } from "../../ui/words";
 import { usPhone } from "../member/contact";
 import { MemberAccount } from "./member-account";
+import { MemberInvoices } from "./member-invoices";
 
 async function renewalsOf(api: Api, memberId: string, today: string): Promise<Schemas["Renewal"][]> {
   const year = Number(today.slice(0, 4));
@@ -34,6 +36,16 @@ export function MemberRecord({ memberId }: { memberId: string }) {
   const member = useLoad(() => must(api.GET("/admin/members/{member_id}", { params: { path: { member_id: memberId } } })), [memberId]);
   const renewals = useLoad(async () => renewalsOf(api, memberId, await today()), [memberId]);
   const history = useLoad(() => must(api.GET("/admin/members/{member_id}/history", { params: { path: { member_id: memberId } } })), [memberId]);
+  const [revoked, setRevoked] = useState<string>();
+  const [round, setRound] = useState(0);
+  // A revocation changes the year (owed again) and the history, not only the list of waivers.
+  const onRevoked = (sentence: string) => {
+    setRevoked(sentence);
+    member.reload();
+    renewals.reload();
+    history.reload();
+    setRound((n) => n + 1);
+  };
   return (
     <>
       <p><a href="/staff/members">← Members</a></p>
@@ -78,9 +90,10 @@ export function MemberRecord({ memberId }: { memberId: string }) {
                   ))}
                 </ul>
                 <h3>Waivers</h3>
+                {revoked && <Saved>{revoked}</Saved>}
                 {(m.waivers ?? []).length === 0 ? <Empty>None.</Empty> : (
                   <ul class="form-list">
-                    {(m.waivers ?? []).map((w) => <WaiverItem key={w.waiver_id} memberId={m.member_id} waiver={w} onRevoked={member.reload} />)}
+                    {(m.waivers ?? []).map((w) => <WaiverItem key={w.waiver_id} memberId={m.member_id} waiver={w} onRevoked={onRevoked} />)}
                   </ul>
                 )}
               </section>
@@ -92,38 +105,26 @@ export function MemberRecord({ memberId }: { memberId: string }) {
         <h2 id="years-title">Renewals</h2>
         <Show load={renewals} what="Loading renewals">
           {(list) => list.length === 0 ? <Empty>No renewal year has a rule set yet.</Empty> : (
-            <>{list.map((r) => <YearSummary key={r.renewal_year} renewal={r} />)}</>
+            <>{list.map((r) => <YearSummary key={r.renewal_year} memberId={memberId} renewal={r} />)}</>
           )}
         </Show>
       </section>
+      <MemberInvoices memberId={memberId} round={round} />
       <section class="card" aria-labelledby="history-title">
         <h2 id="history-title">History</h2>
         <Show load={history} what="Loading the history">
           {(h) => h.items.length === 0 ? <Empty>No staff action or contact change yet.</Empty> : (
-            <TableScroll label="History of the member's record">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">Who</th>
-                    <th scope="col">What</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {h.items.map((entry, index) => (
-                    <tr key={`${entry.at}-${index}`}>
-                      <td class="nowrap">{when(entry.at)}</td>
-                      <td>{entry.actor}</td>
-                      <td>
-                        {entry.action.replace(/_/g, " ")}
-                        <br />
-                        <small class="hint changes">{describe(entry.changes)}</small>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableScroll>
+            // A list, not a table: the changes are long, and a phone has no room for three columns.
+            <ol class="history">
+              {h.items.map((entry, index) => (
+                <li key={`${entry.at}-${index}`}>
+                  <strong>{auditAction(entry.action)}</strong>{" "}
+                  <small class="hint">{when(entry.at)} by {entry.actor}</small>
+                  <br />
+                  <small class="changes">{describe(entry.changes)}</small>
+                </li>
+              ))}
+            </ol>
           )}
         </Show>
       </section>
@@ -147,11 +148,15 @@ function describe(changes: Record<string, unknown>): string {
 function short(value: unknown): string {
   if (value === null || value === undefined) return "none";
   if (Array.isArray(value)) return value.map((v) => (v && typeof v === "object" && "code" in v ? String((v as { code: string }).code) : short(v))).join(", ");
-  const text = typeof value === "string" ? value : JSON.stringify(value);
+  // A record (a waiver, an address) as its fields in words, never as JSON; ids are on the record itself.
+  const text = typeof value === "object"
+    ? Object.entries(value as Record<string, unknown>).filter(([key]) => !key.endsWith("_id"))
+        .map(([key, v]) => `${key.replace(/_/g, " ")} ${typeof v === "string" ? v.replace(/_/g, " ") : short(v)}`).join(", ")
+    : String(value);
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 
-function YearSummary({ renewal: r }: { renewal: Schemas["Renewal"] }) {
+function YearSummary({ memberId, renewal: r }: { memberId: string; renewal: Schemas["Renewal"] }) {
   return (
     <article class="card" aria-labelledby={`year-${r.renewal_year}`}>
       <div class="card-header">
@@ -165,7 +170,7 @@ function YearSummary({ renewal: r }: { renewal: Schemas["Renewal"] }) {
           <dt>Invoice</dt>
           <dd class="mono">{r.invoice_id ?? "not issued"}</dd>
           <dt>Paid</dt>
-          <dd>{r.paid ? "Yes" : "No"}</dd>
+          <dd>{r.paid ? "Yes" : r.status === "waived" || r.status === "not_required" ? "Nothing owed" : "No"}</dd>
           <dt>Amount due</dt>
           <dd>{money(r.amount_due_cents)}</dd>
           <dt>Credentials</dt>
@@ -173,35 +178,76 @@ function YearSummary({ renewal: r }: { renewal: Schemas["Renewal"] }) {
         </dl>
         <CecBar cec={r.cec} />
       </div>
-      {r.invoice_id && !r.paid && r.amount_due_cents > 0 && (
-        <p><a href={`/staff/payments?invoice=${encodeURIComponent(r.invoice_id)}`}>Record a mail or fax payment for {r.invoice_id}</a></p>
-      )}
+      <YearActivities memberId={memberId} year={r.renewal_year} />
     </article>
   );
 }
 
-function WaiverItem({ memberId, waiver, onRevoked }: { memberId: string; waiver: Schemas["MemberWaiver"]; onRevoked: () => void }) {
+/** The year's CEC activity as the member's own transcript shows it: every activity in the earning window, with its status. */
+function YearActivities({ memberId, year }: { memberId: string; year: number }) {
+  const { api } = useApp();
+  const transcript = useLoad(() => must(api.GET("/admin/members/{member_id}/cec-transcript", {
+    params: { path: { member_id: memberId }, query: { renewal_year: year } },
+  })), [memberId, year]);
+  return (
+    <Show load={transcript} what={`Loading ${year}'s CEC activity`}>
+      {(t) => (
+        <details>
+          <summary>
+            CEC activity for {year}: {plural(t.activities.length, "activity", "activities")}, earned {day(t.window.start, "short")} to {day(t.window.end, "short")}
+          </summary>
+          {t.activities.length === 0 ? <Empty>No activity reported for this year.</Empty>
+            : <ActivityTable activities={t.activities} caption={`CEC activity of ${year}`} />}
+        </details>
+      )}
+    </Show>
+  );
+}
+
+function WaiverItem({ memberId, waiver, onRevoked }: {
+  memberId: string;
+  waiver: Schemas["MemberWaiver"];
+  onRevoked: (sentence: string) => void;
+}) {
   const { api } = useApp();
   const [open, setOpen] = useState(false);
   const [note, setNote] = useState("");
   const submit = useSubmit();
+  const what = `${word(waiverTypes, waiver.type).toLowerCase()} waiver for ${waiver.renewal_year}`;
+  const noteId = fieldId(`revoke-${waiver.waiver_id}`);
+  useEffect(() => {
+    if (open) document.getElementById(noteId)?.focus();
+  }, [open, noteId]);
   const revoke = () =>
     void submit.run(async () => {
       await must(api.DELETE("/admin/members/{member_id}/waivers/{waiver_id}", {
         params: { path: { member_id: memberId, waiver_id: waiver.waiver_id } }, body: { note: note.trim() || null },
       }));
-      onRevoked();
+      onRevoked(`The ${what} is revoked.`);
     });
   return (
     <li>
-      {word(waiverTypes, waiver.type)}, {waiver.renewal_year}{" "}
-      {!open ? (
-        <button type="button" class="outline secondary small" onClick={() => setOpen(true)}>Revoke…</button>
-      ) : (
+      <div class="card-header">
+        <span>{word(waiverTypes, waiver.type)}, {waiver.renewal_year}</span>
+        {!open && (
+          <button type="button" class="outline secondary small" onClick={() => setOpen(true)}>
+            Revoke…<span class="visually-hidden"> the {what}</span>
+          </button>
+        )}
+      </div>
+      {open && (
         <div>
-          {submit.error && <Failed error={submit.error} />}
-          <TextArea name={`revoke-${waiver.waiver_id}`} label="Why it is revoked" rows={2} value={note} onValue={setNote} error={submit.fields.note} />
-          <button type="button" class="secondary small" onClick={revoke} disabled={submit.busy}>Revoke this waiver</button>
+          {submit.error && !submit.fields.note && <Failed error={submit.error} />}
+          <TextArea name={`revoke-${waiver.waiver_id}`} label="Why it is revoked" rows={2} value={note} onValue={setNote}
+            error={submit.fields.note} hint="Kept in the member's history." />
+          <div class="actions">
+            <button type="button" class="secondary small" onClick={revoke} disabled={submit.busy} aria-busy={submit.busy ? "true" : undefined}>
+              Revoke the {what}
+            </button>
+            <button type="button" class="outline secondary small" onClick={() => setOpen(false)} disabled={submit.busy}>
+              Keep it
+            </button>
+          </div>
         </div>
       )}
     </li>

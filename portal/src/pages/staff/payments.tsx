@@ -9,6 +9,7 @@ import { centsOf, money, when } from "../../ui/format";
 import { ErrorSummary, Saved, SelectField, SubmitButton, TextArea, TextField } from "../../ui/forms";
 import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
 import { Empty, Show, TableScroll } from "../../ui/states";
+import { useMemberName } from "../../ui/member-name";
 import { invoiceStatus, word } from "../../ui/words";
 
 const METHODS: [string, string][] = [["check", "Check"], ["money_order", "Money order"], ["card_by_phone", "Card taken by phone"]];
@@ -55,7 +56,8 @@ function RecordPayment({ onRecorded }: { onRecorded: () => void }) {
         body: { method: form.method as Schemas["OfflinePayment"]["method"], reference: form.reference.trim(), amount_cents: cents, received_on: form.received_on },
       }));
       setRecorded(invoice);
-      setForm({ ...form, reference: "", amount: "" });
+      // The next check is for another invoice: the confirmation above names this one.
+      setForm({ ...form, invoice_id: "", reference: "", amount: "" });
       onRecorded();
     });
   };
@@ -67,7 +69,8 @@ function RecordPayment({ onRecorded }: { onRecorded: () => void }) {
       <ErrorSummary error={submit.error} labels={LABELS} />
       {recorded && (
         <Saved>
-          Recorded. Invoice {recorded.invoice_id} is now {word(invoiceStatus, recorded.status).toLowerCase()}; {money(recorded.amount_due_cents)} due.
+          Recorded. Invoice {recorded.invoice_id} is now {word(invoiceStatus, recorded.status).toLowerCase()}; {money(recorded.amount_due_cents)} due.{" "}
+          <RecordLink memberId={recorded.member_id} />
         </Saved>
       )}
       <TextField name="invoice_id" label={LABELS.invoice_id} hint="As printed on the invoice, for example INV-2027-M-1001."
@@ -86,10 +89,17 @@ function RecordPayment({ onRecorded }: { onRecorded: () => void }) {
   );
 }
 
+/** "Open Ana Diaz's record", for the member a payment or a waived fee belongs to. */
+function RecordLink({ memberId }: { memberId: string }) {
+  const name = useMemberName(memberId);
+  return <a href={`/staff/members/${encodeURIComponent(memberId)}`}>{name}'s record</a>;
+}
+
 /** Staff may waive an invoice's reinstatement fee, with a note for the record. */
 function WaiveFee() {
   const { api } = useApp();
-  const [invoiceId, setInvoiceId] = useState("");
+  const { query } = useLocation();
+  const [invoiceId, setInvoiceId] = useState(query.fee ?? "");
   const [note, setNote] = useState("");
   const [done, setDone] = useState<Schemas["Invoice"]>();
   const submit = useSubmit();
@@ -111,7 +121,11 @@ function WaiveFee() {
     <form onSubmit={onSubmit} noValidate class="card" aria-labelledby="fee-title">
       <h2 id="fee-title">Waive a reinstatement fee</h2>
       <ErrorSummary error={submit.error} labels={{ fee_invoice_id: "Invoice number", note: "Why" }} />
-      {done && <Saved>The fee is waived: invoice {done.invoice_id} now owes {money(done.amount_due_cents)}.</Saved>}
+      {done && (
+        <Saved>
+          The fee is waived: invoice {done.invoice_id} now owes {money(done.amount_due_cents)}. <RecordLink memberId={done.member_id} />
+        </Saved>
+      )}
       <TextField name="fee_invoice_id" label="Invoice number" value={invoiceId} onValue={setInvoiceId} error={invoiceError} />
       <TextArea name="note" label="Why" rows={2} value={note} onValue={setNote} error={submit.fields.note}
         hint="For the record: the member's history shows it." />

@@ -3,7 +3,8 @@
 // CSV download.
 import { useState } from "preact/hooks";
 import { useApp } from "../../app-context";
-import { must, saveFile, type Schemas } from "../../api/client";
+import { ApiError, must, saveFile, type Schemas } from "../../api/client";
+import { ExportOffer } from "../../ui/export";
 import { money, seasonYear } from "../../ui/format";
 import { SelectField, TextField } from "../../ui/forms";
 import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
@@ -99,10 +100,18 @@ function Renewals({ year }: { year: number }) {
       setToken(following.next_token ?? null);
       setPages([...pages, next ?? ""]);
     });
+  const [tooBig, setTooBig] = useState(false);
   const csv = () =>
-    void download.run(() =>
-      saveFile(api.GET("/admin/renewals", { params: { query }, headers: { Accept: "text/csv" }, parseAs: "blob" }) as never,
-        `renewals-${year}${status ? `-${status}` : ""}.csv`));
+    void download.run(async () => {
+      setTooBig(false);
+      try {
+        await saveFile(api.GET("/admin/renewals", { params: { query }, headers: { Accept: "text/csv" }, parseAs: "blob" }) as never,
+        `renewals-${year}${status ? `-${status}` : ""}.csv`);
+      } catch (error) {
+        if (error instanceof ApiError && error.code === "export_required") setTooBig(true);
+        else throw error;
+      }
+    });
   const rows = [...(first.data?.items ?? []), ...more];
   return (
     <section class="card" aria-labelledby="renewals-title">
@@ -118,6 +127,7 @@ function Renewals({ year }: { year: number }) {
         setToken(undefined);
       }} options={[["", "Every status"], ...STATUSES.map((s) => [s, word(renewalStatus, s)] as [string, string])]} />
       {download.error && <Failed error={download.error} />}
+      {tooBig && <ExportOffer year={year} status={(status || null) as Schemas["ExportIn"]["status"]} />}
       <Show load={first} what="Loading renewals">
         {() => rows.length === 0 ? <Empty>No renewals with this status.</Empty> : (
           <TableScroll label={`Renewals of ${year}`}>

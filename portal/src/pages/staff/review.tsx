@@ -9,6 +9,7 @@ import { TextArea } from "../../ui/forms";
 import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
 import { Empty, Failed, Show } from "../../ui/states";
 import { ActivityTable } from "../../ui/activities";
+import { useMemberName } from "../../ui/member-name";
 
 type Submission = Schemas["Submission"];
 
@@ -49,19 +50,20 @@ function SubmissionReview({ submission: s, onDecided }: { submission: Submission
   const [note, setNote] = useState("");
   const submit = useSubmit();
   const id = `submission-${s.submission_id}`;
+  const name = useMemberName(s.member_id);
   const send = (decision: "approve" | "reject") =>
     void submit.run(async () => {
       const result = await must(api.POST("/review/cec-submissions/{submission_id}/decision", {
         params: { path: { submission_id: s.submission_id } },
         body: { decision, rejected_activity_ids: decision === "approve" ? rejected : [], note: note.trim() || null },
       }));
-      onDecided(`${s.member_id}'s ${s.renewal_year} submission: ${result.status.replace("_", " ")}.`);
+      onDecided(`${name}'s (${s.member_id}) ${s.renewal_year} submission: ${result.status.replace("_", " ")}.`);
     });
   return (
     <article class="card" aria-labelledby={id}>
       <div class="card-header">
         <h2 id={id} class="h3">
-          {s.member_id} · {s.renewal_year} · {cecs(s.total_cec)}
+          {name === s.member_id ? s.member_id : `${name} (${s.member_id})`} · {s.renewal_year} · {cecs(s.total_cec)}
         </h2>
         <small class="hint">Submitted {when(s.submitted_at)}</small>
       </div>

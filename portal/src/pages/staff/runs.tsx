@@ -7,7 +7,7 @@ import { must, type Schemas } from "../../api/client";
 import { when, seasonYear } from "../../ui/format";
 import { ErrorSummary, SubmitButton, TextField } from "../../ui/forms";
 import { usePageTitle, useLoad, usePoll, useSubmit } from "../../ui/hooks";
-import { Badge, Show } from "../../ui/states";
+import { RunBadge, Empty, Show, TableScroll } from "../../ui/states";
 
 type Run = Schemas["InvoiceRun"];
 
@@ -16,19 +16,26 @@ export function Runs() {
   const { today } = useApp();
   const start = useLoad(async () => seasonYear(await today()));
   const [started, setStarted] = useState<string[]>([]);
+  // The past runs list is read again when a run starts and when one finishes.
+  const [round, setRound] = useState(0);
+  const changed = () => setRound((n) => n + 1);
   return (
     <>
       <h1>Invoice runs</h1>
       <p class="lead">
         The annual run starts by itself on its schedule; start one here to invoice a year now, or to pick up members added since.
       </p>
-      <Show load={start}>{(year) => <StartRun defaultYear={year} onStarted={(id) => setStarted([id, ...started])} />}</Show>
+      <Show load={start}>{(year) => <StartRun defaultYear={year} onStarted={(id) => {
+        setStarted([id, ...started]);
+        changed();
+      }} />}</Show>
       {started.length > 0 && (
         <section aria-labelledby="runs-title">
           <h2 id="runs-title">Runs started here</h2>
-          {started.map((id) => <RunProgress key={id} runId={id} />)}
+          {started.map((id) => <RunProgress key={id} runId={id} onDone={changed} />)}
         </section>
       )}
+      <PastRuns round={round} />
     </>
   );
 }
@@ -55,12 +62,13 @@ function StartRun({ defaultYear, onStarted }: { defaultYear: number; onStarted: 
   );
 }
 
-export function RunProgress({ runId }: { runId: string }) {
+export function RunProgress({ runId, onDone }: { runId: string; onDone?: () => void }) {
   const { api } = useApp();
   const [run, setRun] = useState<Run>();
   usePoll(async () => {
     const current = await must(api.GET("/admin/invoice-runs/{run_id}", { params: { path: { run_id: runId } } }));
     setRun(current);
+    if (current.status !== "running") onDone?.();
     return current.status !== "running";
   }, 1000, true);
   if (!run) return <p aria-busy="true">Starting run {runId}…</p>;
@@ -72,9 +80,7 @@ export function RunProgress({ runId }: { runId: string }) {
     <article class="card run" aria-labelledby={id}>
       <div class="card-header">
         <h3 id={id}>{run.renewal_year} invoice run</h3>
-        <Badge tone={run.status === "completed" ? "good" : run.status === "failed" ? "bad" : "info"}>
-          {run.status === "running" ? "Running" : run.status === "completed" ? "Completed" : "Failed"}
-        </Badge>
+        <RunBadge status={run.status} />
       </div>
       <label for={`${id}-bar`}>
         {finished ? `${done} of ${run.members_seen} members done` : `${done} of ${run.members_seen} members seen so far`}
@@ -99,5 +105,47 @@ export function RunProgress({ runId }: { runId: string }) {
         )}
       </dl>
     </article>
+  );
+}
+
+function PastRuns({ round }: { round: number }) {
+  const { api } = useApp();
+  const runs = useLoad(() => must(api.GET("/admin/invoice-runs")), [round]);
+  return (
+    <section class="card" aria-labelledby="past-runs-title">
+      <h2 id="past-runs-title">Past invoice runs</h2>
+      <Show load={runs} what="Loading runs">
+        {(page) => page.items.length === 0 ? <Empty>No invoice run yet.</Empty> : (
+          <TableScroll label="Past invoice runs">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Year</th>
+                  <th scope="col">Started</th>
+                  <th scope="col">Status</th>
+                  <th scope="col" class="amount">Created</th>
+                  <th scope="col" class="amount">Already</th>
+                  <th scope="col" class="amount">Not owed</th>
+                  <th scope="col" class="amount">Failed</th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.items.map((r) => (
+                  <tr key={r.run_id}>
+                    <td>{r.renewal_year}</td>
+                    <td class="nowrap">{when(r.started_at)}</td>
+                    <td><RunBadge status={r.status} /></td>
+                    <td class="amount">{r.invoices_created}</td>
+                    <td class="amount">{r.already_invoiced}</td>
+                    <td class="amount">{r.not_required}</td>
+                    <td class="amount">{r.failed}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableScroll>
+        )}
+      </Show>
+    </section>
   );
 }
