@@ -24,7 +24,7 @@ from typing import Any
 import boto3
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from local import alarms, auth, cognito, oidc, outbox, resources, s3_policy, seed, sqs, state, template
+from local import alarms, auth, cognito, moto_transactions, oidc, outbox, resources, s3_policy, seed, sqs, state, template
 from local import stripe as local_stripe
 from local.cors import Cors
 from local.gateway import Gateway
@@ -100,6 +100,7 @@ class LocalStack:
         _layer_on_path()
         # moto's server logs every AWS call through werkzeug's logger; only its warnings matter here.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        moto_transactions.install()  # transactions cost the items they touch, not the table
         self.moto = s3_policy.MotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.moto.start()
         host, moto_port = self.moto.get_host_and_port()

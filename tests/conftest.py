@@ -21,3 +21,9 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "CredentialRenewal")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "credential-renewal")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 os.environ.setdefault("PAGE_TOKEN_KEY", "test-page-token-key")
+
+# The local stack and the benchmarks run moto with transactions that back up the
+# items they touch rather than whole tables; the tests run the same moto.
+from local import moto_transactions  # noqa: E402
+
+moto_transactions.install()
