@@ -1,6 +1,6 @@
 // Reports: the year at a glance (counts by status as a chart, dues invoiced,
-// collected and outstanding, CEC completion), and renewals by status with a
-// CSV download.
+// collected and outstanding, CEC completion), and renewals by status and
+// affiliate with a CSV download.
 import { useState } from "preact/hooks";
 import { useApp } from "../../app-context";
 import { ApiError, must, saveFile, type Schemas } from "../../api/client";
@@ -85,10 +85,13 @@ function SummaryView({ summary: s }: { summary: Schemas["Summary"] }) {
 function Renewals({ year }: { year: number }) {
   const { api } = useApp();
   const [status, setStatus] = useState("lapsed");
-  const query = { renewal_year: year, status: status || null };
+  const [affiliateInput, setAffiliate] = useState("");
+  // Affiliate codes are upper case (AASC); a code typed in lower case means the same office.
+  const affiliate = affiliateInput.trim().toUpperCase();
+  const query = { renewal_year: year, status: status || null, affiliate: affiliate || null };
   const renewals = usePaged((next_token) =>
     must(api.GET("/admin/renewals", { params: { query: { ...query, next_token } } })) as Promise<Schemas["RenewalReport"]>,
-  [year, status]);
+  [year, status, affiliate]);
   const download = useSubmit();
   const [tooBig, setTooBig] = useState(false);
   const csv = () =>
@@ -96,7 +99,7 @@ function Renewals({ year }: { year: number }) {
       setTooBig(false);
       try {
         await saveFile(api.GET("/admin/renewals", { params: { query }, headers: { Accept: "text/csv" }, parseAs: "blob" }) as never,
-        `renewals-${year}${status ? `-${status}` : ""}.csv`);
+        `renewals-${year}${status ? `-${status}` : ""}${affiliate ? `-${affiliate}` : ""}.csv`);
       } catch (error) {
         if (error instanceof ApiError && error.code === "export_required") setTooBig(true);
         else throw error;
@@ -112,10 +115,11 @@ function Renewals({ year }: { year: number }) {
         </button>
       </div>
       <SelectField name="status" label="Status" value={status} onValue={setStatus} options={[["", "Every status"], ...STATUSES.map((s) => [s, word(renewalStatus, s)] as [string, string])]} />
+      <TextField name="affiliate" label="Affiliate" class="short" hint="An affiliate's code, for example AASC; empty for every affiliate." value={affiliateInput} onValue={setAffiliate} />
       {download.error && <Failed error={download.error} />}
-      {tooBig && <ExportOffer year={year} status={(status || null) as Schemas["ExportIn"]["status"]} />}
+      {tooBig && <ExportOffer year={year} status={(status || null) as Schemas["ExportIn"]["status"]} affiliate={affiliate || null} />}
       <Show load={renewals.first} what="Loading renewals">
-        {() => rows.length === 0 ? <Empty>No renewals with this status.</Empty> : (
+        {() => rows.length === 0 ? <Empty>{affiliate ? `No renewals of ${affiliate}'s members with this status.` : "No renewals with this status."}</Empty> : (
           <TableScroll label={`Renewals of ${year}`}>
             <table>
               <thead>
