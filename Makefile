@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 3000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup portal chromium run test unit integration e2e browser screenshots lint validate bench openapi events deploy clean
+.PHONY: setup portal chromium run test fuzz storms unit integration e2e browser screenshots lint validate bench openapi events deploy clean
 
 setup: $(VENV)/.installed
 
@@ -44,6 +44,15 @@ run:
 
 test: setup lint portal chromium
 	$(PY) -m pytest -q -n 2 --dist loadgroup tests portal/tests
+
+# Contract fuzzing, the long run: schemathesis with every check, as every role, on a stack of its own.
+fuzz: setup
+	$(PY) -m scripts.fuzz --max-examples $${MAX_EXAMPLES:-10} --parallel
+
+# Storms and races at full size (10,000 members, 50 submissions...), with their figures.
+storms: setup
+	set -o pipefail; STORM_SCALE=full $(PY) -m pytest -q -s -p no:cacheprovider tests/integration/test_storms.py \
+	  | grep --line-buffered -oE "storm: .*|[0-9]+ (passed|failed).*"
 
 unit: setup
 	$(PY) -m pytest -q tests/unit

@@ -11,4 +11,5 @@ functions of template.yaml behind an emulated HTTP API, on moto, in one process.
   helpers    /_local/* (token, clock, schedules, outbox)           outbox     e-mails sent through SES
   state      what survives a restart (table, documents, outbox, clock)   seed   the demo data set (seed/demo.json)
   stripe     Stripe's API for the SDK, the checkout page, signed webhook events (without STRIPE_API_KEY)
+  s3_policy  moto's server, with S3's presigned POST checks   atomic  one DynamoDB call at a time, as DynamoDB applies them
 """

@@ -12,6 +12,7 @@ import base64
 import importlib.util
 import re
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from typing import Any, Callable
 
 from local import template
 
+_LOADING = threading.RLock()  # load_handler: one import at a time
 TEXT_TYPES = ("application/json", "text/", "application/x-www-form-urlencoded", "application/xml")
 
 
@@ -144,6 +146,10 @@ class Router:
     def path_exists(self, path: str) -> bool:
         return any(pattern.fullmatch(path) for _, pattern, *_ in self._routes)
 
+    def methods_for(self, path: str) -> list[str]:
+        """The methods routed on a path (the Allow header of a 405)."""
+        return sorted({method for _, pattern, method, *_ in self._routes if pattern.fullmatch(path)})
+
 
 def _compile(path: str) -> tuple[re.Pattern[str], tuple[int, int]]:
     parts, literals = [], 0
@@ -183,10 +189,17 @@ def load_handler(function: template.Function) -> Callable[[dict[str, Any], Any],
         sys.path.insert(0, str(template.LAYER_PATH))
     module_file, _, attribute = function.handler.rpartition(".")
     module_name = f"lambda_{function.logical_id}"
-    if module_name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(module_name, function.code_uri / f"{module_file}.py")
-        assert spec and spec.loader, function.code_uri
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
+    # One import at a time: the module is in sys.modules before it has run, so a
+    # second request arriving meanwhile would find it without its handler.
+    with _LOADING:
+        if module_name not in sys.modules:
+            spec = importlib.util.spec_from_file_location(module_name, function.code_uri / f"{module_file}.py")
+            assert spec and spec.loader, function.code_uri
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[module_name] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[module_name]  # a failed import is tried again, as Lambda would on the next call
+                raise
     return getattr(sys.modules[module_name], attribute)

@@ -89,7 +89,9 @@ class Gateway:
         match = self.router.match(request.method, request.path)
         if match is None:
             if self.router.path_exists(request.path):
-                return error_response(405, "method_not_allowed", f"{request.method} is not allowed on {request.path}.")
+                refused = error_response(405, "method_not_allowed", f"{request.method} is not allowed on {request.path}.")
+                refused.headers["Allow"] = ", ".join(self.router.methods_for(request.path))
+                return refused
             return error_response(404, "not_found", f"No route for {request.method} {request.path}.")
         claims = None
         if not match.public:

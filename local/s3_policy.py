@@ -6,7 +6,6 @@ size. S3 refuses an upload that breaks any of them; moto stores whatever it is
 sent. This WSGI middleware sits in front of the local stack's moto server and
 refuses such uploads as S3 does (403 AccessDenied, 400 EntityTooLarge /
 EntityTooSmall, with S3's XML error body), so what works locally works on AWS.
-The same server serves DynamoDB's requests one at a time (`OneTableCallAtATime`).
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ import hmac
 import io
 import json
 import os
-import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 from xml.sax.saxutils import escape
@@ -27,6 +25,8 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from local.atomic import OneTableCallAtATime
 
 # Fields S3 does not require the policy to name.
 UNCOVERED = {"policy", "x-amz-signature", "file"}
@@ -123,28 +123,9 @@ class PostPolicyMiddleware:
         return self.app(environ, start_response)
 
 
-class OneTableCallAtATime:
-    """DynamoDB requests one at a time. moto's TransactWriteItems deep-copies the
-    whole table to roll back with; a write served meanwhile by another thread
-    changes the table under the copy ("dictionary changed size during
-    iteration", a 500), and the work that sent the transaction fails. DynamoDB
-    itself serialises conflicting writes; this is the local stand-in."""
-
-    def __init__(self, app: Callable[..., Iterable[bytes]]):
-        self.app = app
-        self.lock = threading.Lock()
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        # The table's stream too: a pipe reading it never sees a transaction half done.
-        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith(("DynamoDB_", "DynamoDBStreams_")):
-            return self.app(environ, start_response)
-        with self.lock:
-            return list(self.app(environ, start_response))
-
-
 class MotoServer(ThreadedMotoServer):
     """moto's threaded server with S3's POST policy checks in front of it, and
-    DynamoDB's requests served one at a time."""
+    DynamoDB's calls one at a time (local.atomic)."""
 
     def _server_entry(self) -> None:  # as ThreadedMotoServer's, with the middleware around the app
         app = OneTableCallAtATime(PostPolicyMiddleware(DomainDispatcherApplication(create_backend_app)))

@@ -16,7 +16,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import approval, directory, forms, paging, rosters, submissions
-from renewal.api import create_app, handle, principal
+from renewal.api import create_app, errors, handle, principal
 from renewal.members import ID_PATTERN
 from renewal import telemetry
 from renewal.telemetry import metrics
@@ -53,7 +53,7 @@ def affiliate_forms(
     return forms.affiliate_queue(principal(app), status, limit, next_token)
 
 
-@app.post("/affiliate/cec-forms/<form_id>/decision", summary="Verify and sign, or reject, a member's CEC form")
+@app.post("/affiliate/cec-forms/<form_id>/decision", responses=errors(409), summary="Verify and sign, or reject, a member's CEC form")
 def decide_form(form_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,120}$")],
                 decision: Annotated[forms.Decision, Body()]) -> forms.Form:
     return forms.decide(principal(app), form_id, decision)
@@ -68,7 +68,7 @@ def review_queue(
     return approval.review_queue(principal(app), status, limit, next_token)
 
 
-@app.post("/review/cec-submissions/<submission_id>/decision", summary="Approve or reject a CEC submission")
+@app.post("/review/cec-submissions/<submission_id>/decision", responses=errors(409), summary="Approve or reject a CEC submission")
 def decide_submission(submission_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,120}$")],
                       decision: Annotated[approval.ReviewDecision, Body()]) -> submissions.Submission:
     decided = approval.decide(principal(app), submission_id, decision)

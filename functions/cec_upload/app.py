@@ -15,7 +15,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import forms, paging, submissions, uploads
-from renewal.api import create_app, handle, principal
+from renewal.api import create_app, errors, handle, principal
 from renewal.telemetry import metrics
 from renewal import config
 
@@ -29,12 +29,12 @@ RecordId = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,120}$")]
 Limit = Annotated[int, Query(ge=1, le=paging.MAX_LIMIT)]
 
 
-@app.post("/me/uploads", summary="A presigned S3 POST for a scanned CEC document (PDF, PNG, JPEG; 10 MB)")
+@app.post("/me/uploads", responses=errors(409, success=201), summary="A presigned S3 POST for a scanned CEC document (PDF, PNG, JPEG; 10 MB)")
 def start_upload(request: Annotated[uploads.UploadRequest, Body()]) -> tuple[uploads.Upload, int]:
     return uploads.start_upload(principal(app), request), 201
 
 
-@app.post("/me/cec-forms", summary="Fill in a CEC Reporting Form for the affiliate office to sign")
+@app.post("/me/cec-forms", status_code=201, summary="Fill in a CEC Reporting Form for the affiliate office to sign")
 def create_form(form: Annotated[forms.FormIn, Body()]) -> tuple[forms.Form, int]:
     return forms.create_form(principal(app), form), 201
 
@@ -50,7 +50,7 @@ def get_form(form_id: RecordId) -> forms.Form:
     return forms.get_own_form(principal(app), form_id)
 
 
-@app.post("/me/cec-submissions", summary="Submit signed forms for the institute's approval")
+@app.post("/me/cec-submissions", status_code=202, summary="Submit signed forms for the institute's approval")
 def submit(request: Annotated[submissions.SubmissionIn, Body()]) -> tuple[submissions.SubmissionAccepted, int]:
     return submissions.submit(principal(app), request), 202
 

@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from renewal import invoice_runs, paging
-from renewal.api import create_app, handle, principal, responses
+from renewal.api import create_app, errors, handle, principal, responses
 from renewal.rules import RenewalYear
 from renewal.telemetry import metrics
 from renewal import config
@@ -40,7 +40,7 @@ class InvoiceRunRequest(BaseModel):
     renewal_year: RenewalYear
 
 
-@app.post("/admin/invoice-runs", summary="Start an invoice run for a renewal year")
+@app.post("/admin/invoice-runs", status_code=202, summary="Start an invoice run for a renewal year")
 def start_run(request: Annotated[InvoiceRunRequest, Body()]) -> tuple[invoice_runs.InvoiceRunStarted, int]:
     run = invoice_runs.start_run(principal(app), request.renewal_year)
     return invoice_runs.InvoiceRunStarted(run_id=run.run_id, status=run.status), 202

@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import accounts, imports, members, paging, uploads
-from renewal.api import create_app, handle, principal
+from renewal.api import create_app, errors, handle, principal
 from renewal import config
 
 # Every setting this function needs, checked at cold start (one error names what is missing).
@@ -33,12 +33,12 @@ app = create_app()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-@app.post("/admin/uploads", summary="Start uploading a member file (CSV, at most 50 MB): an S3 presigned POST")
+@app.post("/admin/uploads", responses=errors(success=201), summary="Start uploading a member file (CSV, at most 50 MB): an S3 presigned POST")
 def start_upload(request: Annotated[imports.ImportUploadRequest, Body()]) -> tuple[uploads.Upload, int]:
     return imports.start_upload(principal(app), request), 201
 
 
-@app.post("/admin/imports", summary="Import an uploaded member file (a dry run unless dry_run is false)")
+@app.post("/admin/imports", responses=errors(success=202), summary="Import an uploaded member file (a dry run unless dry_run is false)")
 def start_import(request: Annotated[imports.ImportRequest, Body()]) -> tuple[imports.ImportStarted, int]:
     run = imports.start_import(principal(app), request)
     return imports.ImportStarted(import_id=run.import_id, status=run.status), 202

@@ -14,7 +14,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import certificates, checkout, config, invoices, members, paging, renewals, transcripts, waivers
-from renewal.api import create_app, csv_response, handle, pdf_response, principal, public_base_url, wants_csv, wants_json
+from renewal.api import create_app, errors, csv_response, handle, pdf_response, principal, public_base_url, wants_csv, wants_json
 from renewal.telemetry import metrics
 
 # Every setting this function needs, checked at cold start (one error names what is missing).
@@ -47,7 +47,7 @@ def get_invoice(invoice_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,100}$"
     return invoices.get_own_invoice(principal(app), invoice_id)
 
 
-@app.post("/me/invoices/<invoice_id>/checkout", summary="Start a Stripe Checkout for one of the caller's open invoices")
+@app.post("/me/invoices/<invoice_id>/checkout", responses=errors(409, 502, 503), summary="Start a Stripe Checkout for one of the caller's open invoices")
 def start_checkout(
     invoice_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,100}$")],
     request: Annotated[checkout.CheckoutRequest | None, Body()] = None,
@@ -61,7 +61,8 @@ def get_renewal(renewal_year: Annotated[int, Path(ge=2000, le=2100)]) -> renewal
 
 
 @app.get("/me/certificates/<code>", summary="A PDF certificate of a credential in good standing",
-         responses={200: {"description": "The certificate", "content": {"application/pdf": {}}}})
+         responses={200: {"description": "The certificate", "content": {"application/pdf": {}}},
+                    **errors(409, success=None)})
 def get_certificate(code: Annotated[str, Path(pattern=r"^[A-Za-z]{3,5}$")]):
     # The verify page is the portal's (a person opens it); without a portal, the API's JSON answers.
     document = certificates.certificate_pdf(principal(app), code, config.portal_url() or public_base_url(app))
@@ -72,7 +73,8 @@ def get_certificate(code: Annotated[str, Path(pattern=r"^[A-Za-z]{3,5}$")]):
          "or JSON with Accept: application/json",
          responses={200: {"description": "The transcript", "content": {
              "application/pdf": {}, "text/csv": {},
-             "application/json": {"model": transcripts.Transcript}}}})
+             "application/json": {"model": transcripts.Transcript}}},
+                    **errors(404, success=None)})
 def get_transcript(renewal_year: Annotated[int, Query(ge=2000, le=2100)]):
     if wants_json(app):
         return transcripts.transcript(principal(app), renewal_year)
@@ -82,7 +84,7 @@ def get_transcript(renewal_year: Annotated[int, Query(ge=2000, le=2100)]):
     return pdf_response(transcripts.transcript_pdf(principal(app), renewal_year), f"cec-transcript-{renewal_year}.pdf")
 
 
-@app.post("/me/waiver-requests", summary="Ask the institute for a military or emeritus waiver")
+@app.post("/me/waiver-requests", responses=errors(409, success=201), summary="Ask the institute for a military or emeritus waiver")
 def request_waiver(request: Annotated[waivers.WaiverRequestIn, Body()]) -> tuple[waivers.WaiverRequest, int]:
     return waivers.request_waiver(principal(app), request), 201
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from renewal import payments, webhooks
 from renewal.adapters import stripe_gateway
-from renewal.api import create_app, handle, raw_body
+from renewal.api import create_app, errors, handle, raw_body
 from renewal.errors import MalformedRequest
 from renewal import telemetry
 from renewal.telemetry import metrics
@@ -31,7 +31,7 @@ class Received(BaseModel):
     received: bool
 
 
-@app.post("/webhooks/stripe", summary="Stripe events (signed; no JWT)")
+@app.post("/webhooks/stripe", responses=errors(400), summary="Stripe events (signed; no JWT)")
 def stripe_webhook() -> Received:
     event = app.current_event
     try:

@@ -20,7 +20,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path as PathParam
 
 from renewal import certificates, clock, config
-from renewal.api import create_app, handle
+from renewal.api import create_app, errors, handle
 from renewal.errors import NotFound
 from renewal.telemetry import metrics
 

@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import deadlines, paging
-from renewal.api import create_app, handle, principal, responses
+from renewal.api import create_app, errors, handle, principal, responses
 from renewal.auth import NAAEI, Principal
 from renewal.telemetry import metrics
 from renewal import config

@@ -15,7 +15,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from renewal import audit, directory, invoices, members, paging, payments, renewals, reports, rules, transcripts, waivers
-from renewal.api import create_app, csv_response, handle, principal, responses, wants_csv
+from renewal.api import create_app, csv_response, errors, handle, principal, responses, wants_csv
 from renewal import telemetry
 from renewal.telemetry import metrics
 from renewal import config
@@ -30,7 +30,7 @@ RenewalYear = Annotated[int, Path(ge=2000, le=2100, description="Renewal year, e
 MemberId = Annotated[str, Path(pattern=members.ID_PATTERN, description="Opaque member id")]
 
 
-@app.put("/admin/rule-sets/<renewal_year>", summary="Create or replace a year's rule set")
+@app.put("/admin/rule-sets/<renewal_year>", responses=errors(409), summary="Create or replace a year's rule set")
 def put_rule_set(renewal_year: RenewalYear, rule_set: Annotated[rules.RuleSetIn, Body()]) -> rules.RuleSet:
     return rules.put_rule_set(principal(app), renewal_year, rule_set)
 
@@ -40,7 +40,8 @@ def get_rule_set(renewal_year: RenewalYear) -> rules.RuleSet:
     return rules.get_rule_set(principal(app), renewal_year)
 
 
-@app.put("/admin/members/<member_id>", summary="Create (201) or replace (200) a member")
+@app.put("/admin/members/<member_id>", summary="Create (201) or replace (200) a member",
+         responses={**errors(409), 201: {"description": "Created", "content": {"application/json": {"model": members.Member}}}})
 def put_member(member_id: MemberId, member: Annotated[members.MemberIn, Body()]) -> tuple[members.Member, int]:
     stored, created = members.upsert_member(principal(app), member_id, member)
     return stored, 201 if created else 200
@@ -84,7 +85,7 @@ def member_transcript(member_id: MemberId,
     return transcripts.member_transcript(principal(app), member_id, renewal_year)
 
 
-@app.post("/admin/invoices/<invoice_id>/payments", summary="Record a mail or fax payment (check, money order, card by phone)")
+@app.post("/admin/invoices/<invoice_id>/payments", responses=errors(409), summary="Record a mail or fax payment (check, money order, card by phone)")
 def record_offline_payment(
     invoice_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,100}$")],
     payment: Annotated[payments.OfflinePayment, Body()],
@@ -115,12 +116,12 @@ def list_payments(
     return payments.list_payments(principal(app), needs_attention, limit, next_token)
 
 
-@app.post("/admin/members/<member_id>/waivers", summary="Grant a military-deployment or emeritus waiver")
+@app.post("/admin/members/<member_id>/waivers", responses=errors(409, success=201), summary="Grant a military-deployment or emeritus waiver")
 def grant_waiver(member_id: MemberId, waiver: Annotated[waivers.WaiverIn, Body()]) -> tuple[waivers.Waiver, int]:
     return waivers.grant(principal(app), member_id, waiver), 201
 
 
-@app.delete("/admin/members/<member_id>/waivers/<waiver_id>", summary="Revoke a waiver (until that year's invoice is paid)")
+@app.delete("/admin/members/<member_id>/waivers/<waiver_id>", responses=errors(409), summary="Revoke a waiver (until that year's invoice is paid)")
 def revoke_waiver(member_id: MemberId, waiver_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,120}$")],
                   revocation: Annotated[waivers.Revocation | None, Body()] = None) -> waivers.Waiver:
     return waivers.revoke(principal(app), member_id, waiver_id, revocation or waivers.Revocation())
@@ -135,7 +136,7 @@ def waiver_requests(
     return waivers.list_requests(principal(app), status, limit, next_token)
 
 
-@app.post("/admin/waiver-requests/<request_id>/decision", summary="Approve (grants the waiver) or reject a request")
+@app.post("/admin/waiver-requests/<request_id>/decision", responses=errors(409), summary="Approve (grants the waiver) or reject a request")
 def decide_waiver_request(request_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,120}$")],
                           decision: Annotated[waivers.RequestDecision, Body()]) -> waivers.WaiverRequest:
     return waivers.decide_request(principal(app), request_id, decision)
@@ -180,7 +181,7 @@ def affiliate_renewal_report(
     return reports.affiliate_renewals_page(principal(app), renewal_year, status, limit, next_token)
 
 
-@app.get("/admin/summary", summary="Counts by status, dues invoiced / collected / outstanding, CEC completion rate")
+@app.get("/admin/summary", responses=errors(404), summary="Counts by status, dues invoiced / collected / outstanding, CEC completion rate")
 def renewal_summary(renewal_year: Annotated[int, Query(ge=2000, le=2100)]) -> reports.Summary:
     return reports.summary(principal(app), renewal_year)
 

@@ -256,6 +256,14 @@ def test_staff_download_the_lapsed_report_as_csv(stack, page: Page) -> None:
         assert rows and {r["status"] for r in rows} == {"lapsed"}
         assert "M-4008" in {r["member_id"] for r in rows}
 
+        # By affiliate: Nora's office (typed in lower case) keeps her row; another office's report has none of hers.
+        page.get_by_label("Affiliate").fill("aasc")
+        expect(page.get_by_role("row", name=re.compile("Nora Quinn"))).to_contain_text("AASC")
+        page.get_by_label("Affiliate").fill("ZZZZ")
+        expect(page.get_by_text("No renewals of ZZZZ's members with this status.")).to_be_visible()
+        expect(page.get_by_role("row", name=re.compile("Nora Quinn"))).to_have_count(0)
+        page.get_by_label("Affiliate").fill("")
+
         # A report too large to download at once (the API answers 413 export_required beyond 10,000 rows;
         # the browser is made to see that answer here) is offered as an export, written in the background.
         page.route(re.compile(r".*/admin/renewals\?.*"), lambda route: route.fulfill(

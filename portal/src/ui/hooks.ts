@@ -91,3 +91,31 @@ export function usePoll(tick: () => Promise<boolean>, ms: number, active: boolea
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [active, ms]);
 }
+
+export interface Paged<T> {
+  first: Loaded<{ items: T[]; next_token?: string | null }>;
+  /** The first page's items and every page shown since. */
+  items: T[];
+  hasMore: boolean;
+  busy: boolean;
+  error: ApiError | undefined;
+  showMore: () => void;
+}
+
+/** A list the API pages (`next_token`): the first page on load, the next ones on "Show more". */
+export function usePaged<T>(page: (nextToken?: string | null) => Promise<{ items: T[]; next_token?: string | null }>,
+  deps: unknown[] = []): Paged<T> {
+  const first = useLoad(() => page(), deps);
+  const [more, setMore] = useState<{ items: T[]; token: string | null }>();
+  // A reload starts again from the first page.
+  useEffect(() => setMore(undefined), [first.data]);
+  const submit = useSubmit();
+  const next = more ? more.token : first.data?.next_token ?? null;
+  const showMore = () =>
+    void submit.run(async () => {
+      const following = await page(next);
+      setMore({ items: [...(more?.items ?? []), ...following.items], token: following.next_token ?? null });
+    });
+  return { first, items: [...(first.data?.items ?? []), ...(more?.items ?? [])], hasMore: !!next, busy: submit.busy,
+    error: submit.error, showMore };
+}

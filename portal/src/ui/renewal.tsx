@@ -2,7 +2,8 @@
 // invoice's lines.
 import type { Schemas } from "../api/client";
 import { cecs, money } from "./format";
-import { TableScroll } from "./states";
+import { Badge, TableScroll } from "./states";
+import { renewalStatus, word } from "./words";
 
 type Progress = Schemas["CecProgress"];
 
@@ -101,4 +102,10 @@ export function InvoiceLines({ invoice }: { invoice: Schemas["Invoice"] }) {
       </table>
     </TableScroll>
   );
+}
+
+/** A renewal's status in words, coloured by what it asks of someone: lapsed and grace need chasing, renewed and waived are done. */
+export function RenewalBadge({ status }: { status: string }) {
+  const tone = status === "lapsed" ? "bad" : status === "grace" ? "warn" : status === "renewed" || status === "waived" ? "good" : "info";
+  return <Badge tone={tone}>{word(renewalStatus, status)}</Badge>;
 }

@@ -15,11 +15,49 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from pydantic import BaseModel, Field
 
 from renewal import auth, config
 from renewal.errors import DomainError, Forbidden, MalformedRequest, NotFound, Unauthorized, ValidationFailed
 
 logger = Logger()
+
+
+class ErrorDetail(BaseModel):
+    """The error itself: a code to branch on, a sentence for people, and what it concerns."""
+
+    code: str = Field(description="Machine-readable, e.g. validation_error, invoice_not_open, own_record")
+    message: str = Field(description="A sentence a person can read")
+    details: list[Any] = Field(description="Which fields or rules, e.g. {\"field\": \"email\"}")
+
+
+class ErrorBody(BaseModel):
+    """Every error this API answers (API Gateway's own 401 and 413 excepted)."""
+
+    error: ErrorDetail
+
+
+ERROR_MEANINGS = {
+    400: "The body is not JSON (or not a Stripe event)",
+    401: "No token, or a bad or expired one",
+    403: "The caller may not do this (their group, or their own record)",
+    404: "No such record, or not one the caller may see",
+    409: "The record's state does not allow it (already decided, paid, locked)",
+    413: "The request or the result is too large",
+    422: "Well-formed, but breaks a rule; `details` says which field or rule",
+    502: "The payment provider answered with an error; try again",
+    503: "The payment provider did not answer in time; try again",
+}
+
+
+def errors(*statuses: int, success: int | None = 200) -> dict[int, dict[str, Any]]:
+    """A route's OpenAPI responses: its success (its return type's schema; None
+    when the route declares its own) and the errors it answers beyond those every
+    route of its kind has (scripts/openapi.py adds 401, 403, 400, 404, 413 and 422
+    by kind: protected, with a body, with an id in its path)."""
+    declared: dict[int, dict[str, Any]] = {success: {"description": "Success"}} if success else {}
+    return declared | {status: {"description": ERROR_MEANINGS[status],
+                                "content": {"application/json": {"model": ErrorBody}}} for status in statuses}
 
 
 def error_response(error: DomainError) -> Response:
@@ -43,11 +81,16 @@ def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _json_body(text: str) -> Any:
     """json.loads, where a body nested deeper than the parser recurses is
-    malformed JSON (400), not a crash."""
+    malformed JSON (400), not a crash. Every body this API reads is a JSON
+    object: any other JSON value is a 422, even where the body is optional."""
     try:
-        return json.loads(text)
+        body = json.loads(text)
     except RecursionError:
         raise json.JSONDecodeError("JSON nested too deep", text[:64], 0) from None
+    if not isinstance(body, dict):
+        raise ValidationFailed("The request body must be a JSON object.",
+                               details=[{"field": "", "in": "body", "type": "model_type"}])
+    return body
 
 
 def create_app() -> APIGatewayHttpResolver:
@@ -83,11 +126,14 @@ def create_app() -> APIGatewayHttpResolver:
 
 def responses(model: Any, errors: dict[int, str], *, status: int = 200, description: str = "Done") -> dict[int, Any]:
     """A route's documented answers: the model it returns under `status`, and its
-    errors (each with the contract's error body). Powertools documents only what
-    is listed once a route lists any, so the answer itself is listed too."""
+    errors (each with the contract's error body: left without one, Powertools
+    would document the route's return model under the error too). Powertools
+    documents only what is listed once a route lists any, so the answer itself
+    is listed too."""
     documented: dict[int, Any] = {status: {"description": description,
                                            "content": {"application/json": {"model": model}}}}
-    documented.update({code: {"description": text} for code, text in errors.items()})
+    documented.update({code: {"description": text, "content": {"application/json": {"model": ErrorBody}}}
+                       for code, text in errors.items()})
     return documented
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from renewal.model import Model
+from renewal.model import Date, Model
 
 @dataclass(frozen=True)
 class Kind:
@@ -139,7 +139,7 @@ class ActivityIn(ContactTime):
     type: ActivityType
     title: Text
     provider: Text
-    completed_on: dt.date
+    completed_on: Date
 
 
 class Activity(Model):

@@ -4,6 +4,9 @@ cost or require, is the rule set's business (renewal.rules), not this module's."
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BeforeValidator, Strict
 
 
 class CredentialCode(StrEnum):
@@ -25,3 +28,9 @@ def normalize_code(value: object) -> object:
         code = value.strip().upper()
         return ALIASES.get(code, code)
     return value
+
+
+# A code as a request or a file writes it ("cam", "NALP"). Request bodies are read
+# strictly (renewal.model), but a code is a string naming a member of the enum, and
+# an unknown one must fail as an unknown code ("Input should be 'CAM', ...").
+Code = Annotated[CredentialCode, Strict(False), BeforeValidator(normalize_code)]

@@ -59,3 +59,17 @@ class RuleViolation(DomainError):
 class ValidationFailed(DomainError):
     status = 422
     code = "validation_error"
+
+
+class PaymentProviderError(DomainError):
+    """Stripe answered with an error of its own (a 5xx): nothing was charged; try again."""
+
+    status = 502
+    code = "payment_provider_error"
+
+
+class PaymentProviderUnavailable(DomainError):
+    """Stripe did not answer in time (or asked us to slow down): try again shortly."""
+
+    status = 503
+    code = "payment_provider_unavailable"

@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -21,9 +20,9 @@ from pydantic import (
 from renewal import audit, clock, directory, keys, standing
 from renewal.adapters import store
 from renewal.auth import Principal
-from renewal.credentials import CredentialCode, normalize_code
+from renewal.credentials import Code, CredentialCode
 from renewal.errors import Conflict, NotFound, ValidationFailed
-from renewal.model import Model
+from renewal.model import Date, Model
 
 ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
 OpaqueId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
@@ -134,8 +133,8 @@ class CredentialIn(Model):
 
     model_config = ConfigDict(extra="forbid")
 
-    code: Annotated[CredentialCode, BeforeValidator(normalize_code)]
-    earned_on: dt.date
+    code: Code
+    earned_on: Date
     status: Any = Field(default=None, exclude=True, description="Derived; ignored if sent.")
     renewed_through: Any = Field(default=None, exclude=True, description="Derived; ignored if sent.")
 

@@ -25,7 +25,7 @@ from renewal import audit, clock, dues, invoices, keys, notices, paging
 from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.errors import Conflict, NotFound, RuleViolation, ValidationFailed
-from renewal.model import Model
+from renewal.model import Date, Model
 
 logger = Logger()
 
@@ -360,7 +360,7 @@ class OfflinePayment(Model):
     method: Literal["check", "money_order", "card_by_phone"]
     reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     amount_cents: Annotated[int, Field(gt=0)]
-    received_on: dt.date
+    received_on: Date
 
 
 def record_offline(principal: Principal, invoice_id: str, payment: OfflinePayment) -> invoices.Invoice:

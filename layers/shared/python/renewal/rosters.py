@@ -12,12 +12,12 @@ from renewal.adapters import store
 from renewal.auth import Principal
 from renewal.errors import Conflict, RuleViolation, ValidationFailed
 from renewal.members import OpaqueId
-from renewal.model import Model
+from renewal.model import Date, Model
 
 
 class Roster(cec.ContactTime):
     title: cec.Text
-    held_on: dt.date
+    held_on: Date
     attendees: list[OpaqueId] = Field(min_length=1, max_length=1000)
 
 

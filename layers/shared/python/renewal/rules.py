@@ -6,14 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, NonNegativeInt, model_validator
+from pydantic import ConfigDict, Field, NonNegativeInt, model_validator
 
 from renewal import audit, clock, keys
 from renewal.adapters import store
 from renewal.auth import Principal
-from renewal.credentials import CredentialCode, normalize_code
+from renewal.credentials import Code, CredentialCode
 from renewal.errors import Conflict, NotFound, ValidationFailed
-from renewal.model import Model
+from renewal.model import Date, Model
 
 RenewalYear = Annotated[int, Field(ge=2000, le=2100, description="The renewal year, e.g. 2027.")]
 # CEC amounts are counted in half credits.
@@ -41,8 +41,8 @@ class CredentialRule(Model):
 class EarningWindow(Model):
     model_config = ConfigDict(extra="forbid")
 
-    start: dt.date
-    end: dt.date
+    start: Date
+    end: Date
 
     @model_validator(mode="after")
     def _ordered(self) -> EarningWindow:
@@ -61,8 +61,8 @@ class RuleSetIn(Model):
 
     renewal_year: RenewalYear | None = Field(default=None, description="Optional; must equal the year in the path.")
     currency: Literal["usd"] = "usd"
-    due_date: dt.date
-    grace_ends: dt.date
+    due_date: Date
+    grace_ends: Date
     reinstatement_fee_cents: NonNegativeInt
     earning_window: EarningWindow
     participation_cap: CecAmount
@@ -71,7 +71,7 @@ class RuleSetIn(Model):
     reminder_days_before_due: Annotated[int, Field(ge=0, le=366)] = Field(
         default=30, description="How many days before the due date the reminder e-mail goes out."
     )
-    credentials: dict[Annotated[CredentialCode, BeforeValidator(normalize_code)], CredentialRule] = Field(
+    credentials: dict[Code, CredentialRule] = Field(
         min_length=1
     )
 

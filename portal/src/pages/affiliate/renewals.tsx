@@ -5,8 +5,9 @@ import { useApp } from "../../app-context";
 import { must, saveFile, type Schemas } from "../../api/client";
 import { money, seasonYear } from "../../ui/format";
 import { SelectField, TextField } from "../../ui/forms";
-import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
-import { Badge, Empty, Failed, Show, TableScroll } from "../../ui/states";
+import { usePageTitle, useLoad, usePaged, useSubmit } from "../../ui/hooks";
+import { Empty, Failed, Show, TableScroll } from "../../ui/states";
+import { RenewalBadge } from "../../ui/renewal";
 import { renewalStatus, word } from "../../ui/words";
 
 const STATUSES = ["open", "grace", "lapsed", "renewed", "waived"];
@@ -20,8 +21,9 @@ export function OfficeRenewals() {
   const year = Number(typed ?? start.data ?? 0);
   const valid = year >= 2000 && year <= 2100;
   const query = { renewal_year: year, status: status || null };
-  const rows = useLoad(async () => (valid ? (must(api.GET("/affiliate/renewals", { params: { query } })) as Promise<Schemas["RenewalReport"]>) : undefined),
-    [year, status]);
+  const rows = usePaged(async (next_token) => (valid
+    ? must(api.GET("/affiliate/renewals", { params: { query: { ...query, next_token } } })) as Promise<Schemas["RenewalReport"]>
+    : { items: [] }), [year, status]);
   const download = useSubmit();
   const csv = () =>
     void download.run(() =>
@@ -42,8 +44,8 @@ export function OfficeRenewals() {
         </button>
       </p>
       {download.error && <Failed error={download.error} />}
-      <Show load={rows} what="Loading renewals">
-        {(page) => !page || page.items.length === 0 ? <Empty>No renewals with this status.</Empty> : (
+      <Show load={rows.first} what="Loading renewals">
+        {() => rows.items.length === 0 ? <Empty>No renewals with this status.</Empty> : (
           <TableScroll label={`Renewals of ${year}`}>
             <table>
               <thead>
@@ -56,10 +58,10 @@ export function OfficeRenewals() {
                 </tr>
               </thead>
               <tbody>
-                {page.items.map((r) => (
+                {rows.items.map((r) => (
                   <tr key={r.member_id}>
                     <td>{r.name} <span class="mono hint">{r.member_id}</span></td>
-                    <td><Badge tone={r.status === "lapsed" ? "bad" : r.status === "grace" ? "warn" : r.status === "renewed" ? "good" : "info"}>{word(renewalStatus, r.status)}</Badge></td>
+                    <td><RenewalBadge status={r.status} /></td>
                     <td>{r.paid ? "Yes" : "No"}</td>
                     <td>{r.cec_complete ? "Complete" : "Missing"}</td>
                     <td class="amount">{money(r.amount_due_cents)}</td>
@@ -70,6 +72,8 @@ export function OfficeRenewals() {
           </TableScroll>
         )}
       </Show>
+      {rows.error && <Failed error={rows.error} />}
+      {rows.hasMore && <button type="button" class="outline" onClick={rows.showMore} disabled={rows.busy}>Show more</button>}
     </>
   );
 }

@@ -39,7 +39,7 @@ export function DeadlineRuns() {
         <Show load={past} what="Loading runs">
           {(page) => page.items.length === 0 ? <Empty>No deadline run yet.</Empty> : (
             <TableScroll label="Past deadline runs">
-              <table>
+              <table class="counts">
                 <thead>
                   <tr>
                     <th scope="col">As of</th>

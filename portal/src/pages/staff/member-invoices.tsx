@@ -1,11 +1,10 @@
 // A member's invoices, newest year first, each with its lines (voided ones
 // struck through with their reason) and the payments recorded against it, as
 // staff need them when a member calls about a check or a charge.
-import { useState } from "preact/hooks";
 import { useApp } from "../../app-context";
 import { must, type Schemas } from "../../api/client";
 import { day, money } from "../../ui/format";
-import { useLoad, useSubmit } from "../../ui/hooks";
+import { usePaged } from "../../ui/hooks";
 import { InvoiceLines } from "../../ui/renewal";
 import { Badge, Empty, Failed, Show, TableScroll } from "../../ui/states";
 import { invoiceStatus, word } from "../../ui/words";
@@ -18,32 +17,19 @@ const METHODS: Record<string, string> = {
 
 export function MemberInvoices({ memberId, round }: { memberId: string; round: number }) {
   const { api } = useApp();
-  const page = (next_token?: string | null) =>
-    must(api.GET("/admin/members/{member_id}/invoices", { params: { path: { member_id: memberId }, query: { next_token } } }));
-  const first = useLoad(() => page(), [memberId, round]);
-  const [more, setMore] = useState<Invoice[]>([]);
-  const [token, setToken] = useState<string | null>();
-  const loading = useSubmit();
-  const next = token === undefined ? first.data?.next_token : token;
-  const loadMore = () =>
-    void loading.run(async () => {
-      const following = await page(next);
-      setMore([...more, ...following.items]);
-      setToken(following.next_token ?? null);
-    });
+  const invoices = usePaged((next_token) =>
+    must(api.GET("/admin/members/{member_id}/invoices", { params: { path: { member_id: memberId }, query: { next_token } } })),
+  [memberId, round]);
   return (
     <section class="card" aria-labelledby="invoices-title">
       <h2 id="invoices-title">Invoices and payments</h2>
-      <Show load={first} what="Loading invoices">
-        {(firstPage) => {
-          const invoices = [...firstPage.items, ...more];
-          return invoices.length === 0 ? <Empty>No invoice yet: the year's invoice run makes them.</Empty> : (
-            <ul class="form-list">{invoices.map((inv) => <InvoiceItem key={inv.invoice_id} invoice={inv} />)}</ul>
-          );
-        }}
+      <Show load={invoices.first} what="Loading invoices">
+        {() => invoices.items.length === 0 ? <Empty>No invoice yet: the year's invoice run makes them.</Empty> : (
+          <ul class="form-list">{invoices.items.map((inv) => <InvoiceItem key={inv.invoice_id} invoice={inv} />)}</ul>
+        )}
       </Show>
-      {loading.error && <Failed error={loading.error} />}
-      {next && <button type="button" class="outline" onClick={loadMore} disabled={loading.busy}>Show older invoices</button>}
+      {invoices.error && <Failed error={invoices.error} />}
+      {invoices.hasMore && <button type="button" class="outline" onClick={invoices.showMore} disabled={invoices.busy}>Show older invoices</button>}
     </section>
   );
 }

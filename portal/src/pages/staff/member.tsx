@@ -6,11 +6,11 @@ import { useApp } from "../../app-context";
 import { ApiError, must, type Api, type Schemas } from "../../api/client";
 import { day, money, plural, when } from "../../ui/format";
 import { fieldId, Saved, TextArea } from "../../ui/forms";
-import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
+import { usePageTitle, useLoad, usePaged, useSubmit } from "../../ui/hooks";
 import { ActivityTable } from "../../ui/activities";
-import { CecBar } from "../../ui/renewal";
-import { Badge, Empty, Failed, Show } from "../../ui/states";
-import { auditAction, credentialStatus, renewalStatus, waiverTypes, word } from "../../ui/words";
+import { CecBar, RenewalBadge } from "../../ui/renewal";
+import { Empty, Failed, Show } from "../../ui/states";
+import { auditAction, credentialStatus, waiverTypes, word } from "../../ui/words";
 import { usPhone } from "../member/contact";
 import { MemberAccount } from "./member-account";
 import { MemberInvoices } from "./member-invoices";
@@ -35,7 +35,10 @@ export function MemberRecord({ memberId }: { memberId: string }) {
   const { api, today } = useApp();
   const member = useLoad(() => must(api.GET("/admin/members/{member_id}", { params: { path: { member_id: memberId } } })), [memberId]);
   const renewals = useLoad(async () => renewalsOf(api, memberId, await today()), [memberId]);
-  const history = useLoad(() => must(api.GET("/admin/members/{member_id}/history", { params: { path: { member_id: memberId } } })), [memberId]);
+  // Oldest first, a page at a time: a long-standing member's later entries are a "Show more" away.
+  const history = usePaged((next_token) => must(api.GET("/admin/members/{member_id}/history", {
+    params: { path: { member_id: memberId }, query: { next_token } },
+  })), [memberId]);
   const [revoked, setRevoked] = useState<string>();
   const [round, setRound] = useState(0);
   // A revocation changes the year (owed again) and the history, not only the list of waivers.
@@ -43,7 +46,7 @@ export function MemberRecord({ memberId }: { memberId: string }) {
     setRevoked(sentence);
     member.reload();
     renewals.reload();
-    history.reload();
+    history.first.reload();
     setRound((n) => n + 1);
   };
   return (
@@ -112,11 +115,11 @@ export function MemberRecord({ memberId }: { memberId: string }) {
       <MemberInvoices memberId={memberId} round={round} />
       <section class="card" aria-labelledby="history-title">
         <h2 id="history-title">History</h2>
-        <Show load={history} what="Loading the history">
-          {(h) => h.items.length === 0 ? <Empty>No staff action or contact change yet.</Empty> : (
+        <Show load={history.first} what="Loading the history">
+          {() => history.items.length === 0 ? <Empty>No staff action or contact change yet.</Empty> : (
             // A list, not a table: the changes are long, and a phone has no room for three columns.
             <ol class="history">
-              {h.items.map((entry, index) => (
+              {history.items.map((entry, index) => (
                 <li key={`${entry.at}-${index}`}>
                   <strong>{auditAction(entry.action)}</strong>{" "}
                   <small class="hint">{when(entry.at)} by {entry.actor}</small>
@@ -127,6 +130,8 @@ export function MemberRecord({ memberId }: { memberId: string }) {
             </ol>
           )}
         </Show>
+        {history.error && <Failed error={history.error} />}
+        {history.hasMore && <button type="button" class="outline" onClick={history.showMore} disabled={history.busy}>Show later entries</button>}
       </section>
     </>
   );
@@ -161,9 +166,7 @@ function YearSummary({ memberId, renewal: r }: { memberId: string; renewal: Sche
     <article class="card" aria-labelledby={`year-${r.renewal_year}`}>
       <div class="card-header">
         <h3 id={`year-${r.renewal_year}`}>{r.renewal_year}</h3>
-        <Badge tone={r.status === "renewed" || r.status === "waived" ? "good" : r.status === "lapsed" ? "bad" : r.status === "grace" ? "warn" : "info"}>
-          {word(renewalStatus, r.status)}
-        </Badge>
+        <RenewalBadge status={r.status} />
       </div>
       <div class="grid-2">
         <dl class="facts">

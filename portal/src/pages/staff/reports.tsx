@@ -1,14 +1,15 @@
 // Reports: the year at a glance (counts by status as a chart, dues invoiced,
-// collected and outstanding, CEC completion), and renewals by status with a
-// CSV download.
+// collected and outstanding, CEC completion), and renewals by status and
+// affiliate with a CSV download.
 import { useState } from "preact/hooks";
 import { useApp } from "../../app-context";
 import { ApiError, must, saveFile, type Schemas } from "../../api/client";
 import { ExportOffer } from "../../ui/export";
 import { money, seasonYear } from "../../ui/format";
 import { SelectField, TextField } from "../../ui/forms";
-import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
-import { Badge, Empty, Failed, Show, TableScroll } from "../../ui/states";
+import { usePageTitle, useLoad, usePaged, useSubmit } from "../../ui/hooks";
+import { Empty, Failed, Show, TableScroll } from "../../ui/states";
+import { RenewalBadge } from "../../ui/renewal";
 import { renewalStatus, word } from "../../ui/words";
 
 const STATUSES = ["open", "grace", "lapsed", "renewed", "waived"];
@@ -84,35 +85,27 @@ function SummaryView({ summary: s }: { summary: Schemas["Summary"] }) {
 function Renewals({ year }: { year: number }) {
   const { api } = useApp();
   const [status, setStatus] = useState("lapsed");
-  const [pages, setPages] = useState<string[]>([]);
-  const query = { renewal_year: year, status: status || null };
-  const page = (next_token?: string | null) =>
-    must(api.GET("/admin/renewals", { params: { query: { ...query, next_token } } })) as Promise<Schemas["RenewalReport"]>;
-  const first = useLoad(() => page(), [year, status]);
-  const [more, setMore] = useState<Schemas["RenewalRow"][]>([]);
-  const [token, setToken] = useState<string | null | undefined>();
+  const [affiliateInput, setAffiliate] = useState("");
+  // Affiliate codes are upper case (AASC); a code typed in lower case means the same office.
+  const affiliate = affiliateInput.trim().toUpperCase();
+  const query = { renewal_year: year, status: status || null, affiliate: affiliate || null };
+  const renewals = usePaged((next_token) =>
+    must(api.GET("/admin/renewals", { params: { query: { ...query, next_token } } })) as Promise<Schemas["RenewalReport"]>,
+  [year, status, affiliate]);
   const download = useSubmit();
-  const next = token === undefined ? first.data?.next_token : token;
-  const loadMore = () =>
-    void download.run(async () => {
-      const following = await page(next);
-      setMore([...more, ...following.items]);
-      setToken(following.next_token ?? null);
-      setPages([...pages, next ?? ""]);
-    });
   const [tooBig, setTooBig] = useState(false);
   const csv = () =>
     void download.run(async () => {
       setTooBig(false);
       try {
         await saveFile(api.GET("/admin/renewals", { params: { query }, headers: { Accept: "text/csv" }, parseAs: "blob" }) as never,
-        `renewals-${year}${status ? `-${status}` : ""}.csv`);
+        `renewals-${year}${status ? `-${status}` : ""}${affiliate ? `-${affiliate}` : ""}.csv`);
       } catch (error) {
         if (error instanceof ApiError && error.code === "export_required") setTooBig(true);
         else throw error;
       }
     });
-  const rows = [...(first.data?.items ?? []), ...more];
+  const rows = renewals.items;
   return (
     <section class="card" aria-labelledby="renewals-title">
       <div class="card-header">
@@ -121,15 +114,12 @@ function Renewals({ year }: { year: number }) {
           Download CSV{status ? ` (${word(renewalStatus, status).toLowerCase()})` : ""}
         </button>
       </div>
-      <SelectField name="status" label="Status" value={status} onValue={(value) => {
-        setStatus(value);
-        setMore([]);
-        setToken(undefined);
-      }} options={[["", "Every status"], ...STATUSES.map((s) => [s, word(renewalStatus, s)] as [string, string])]} />
+      <SelectField name="status" label="Status" value={status} onValue={setStatus} options={[["", "Every status"], ...STATUSES.map((s) => [s, word(renewalStatus, s)] as [string, string])]} />
+      <TextField name="affiliate" label="Affiliate" class="short" hint="An affiliate's code, for example AASC; empty for every affiliate." value={affiliateInput} onValue={setAffiliate} />
       {download.error && <Failed error={download.error} />}
-      {tooBig && <ExportOffer year={year} status={(status || null) as Schemas["ExportIn"]["status"]} />}
-      <Show load={first} what="Loading renewals">
-        {() => rows.length === 0 ? <Empty>No renewals with this status.</Empty> : (
+      {tooBig && <ExportOffer year={year} status={(status || null) as Schemas["ExportIn"]["status"]} affiliate={affiliate || null} />}
+      <Show load={renewals.first} what="Loading renewals">
+        {() => rows.length === 0 ? <Empty>{affiliate ? `No renewals of ${affiliate}'s members with this status.` : "No renewals with this status."}</Empty> : (
           <TableScroll label={`Renewals of ${year}`}>
             <table>
               <thead>
@@ -147,7 +137,7 @@ function Renewals({ year }: { year: number }) {
                   <tr key={r.member_id}>
                     <td><a href={`/staff/members/${r.member_id}`}>{r.name}</a> <span class="mono hint">{r.member_id}</span></td>
                     <td>{(r as { affiliate?: string }).affiliate ?? ""}</td>
-                    <td><Badge tone={r.status === "lapsed" ? "bad" : r.status === "grace" ? "warn" : r.status === "renewed" ? "good" : "info"}>{word(renewalStatus, r.status)}</Badge></td>
+                    <td><RenewalBadge status={r.status} /></td>
                     <td>{r.paid ? "Yes" : "No"}</td>
                     <td>{r.cec_complete ? "Complete" : "Missing"}</td>
                     <td class="amount">{money(r.amount_due_cents)}</td>
@@ -158,7 +148,8 @@ function Renewals({ year }: { year: number }) {
           </TableScroll>
         )}
       </Show>
-      {next && <button type="button" class="outline" onClick={loadMore} disabled={download.busy}>Show more</button>}
+      {renewals.error && <Failed error={renewals.error} />}
+      {renewals.hasMore && <button type="button" class="outline" onClick={renewals.showMore} disabled={renewals.busy}>Show more</button>}
     </section>
   );
 }

@@ -117,7 +117,7 @@ function PastRuns({ round }: { round: number }) {
       <Show load={runs} what="Loading runs">
         {(page) => page.items.length === 0 ? <Empty>No invoice run yet.</Empty> : (
           <TableScroll label="Past invoice runs">
-            <table>
+            <table class="counts">
               <thead>
                 <tr>
                   <th scope="col">Year</th>

@@ -3,16 +3,18 @@ only the functions that take payments load this module)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import stripe
 
 from renewal import config
 from renewal.adapters import secrets
+from renewal.errors import PaymentProviderError, PaymentProviderUnavailable
 
 
 TOLERANCE_S = 300  # how far a signature's timestamp may be from now
@@ -20,6 +22,20 @@ TOLERANCE_S = 300  # how far a signature's timestamp may be from now
 
 class InvalidWebhook(Exception):
     pass
+
+
+@contextlib.contextmanager
+def _answering() -> Iterator[None]:
+    """Stripe's failures as the API's errors: 503 when it did not answer (the SDK
+    has retried already), 502 when it answered with an error of its own."""
+    try:
+        yield
+    except (stripe.APIConnectionError, stripe.RateLimitError) as error:
+        raise PaymentProviderUnavailable("The payment provider did not answer in time; nothing was charged. "
+                                         "Please try again in a minute.") from error
+    except (stripe.APIError, stripe.AuthenticationError, stripe.PermissionError, stripe.IdempotencyError) as error:
+        raise PaymentProviderError("The payment provider answered with an error; nothing was charged. "
+                                   "Please try again.") from error
 
 
 def client() -> stripe.StripeClient:
@@ -60,13 +76,15 @@ def create_checkout_session(
     }
     if email:
         params["customer_email"] = email
-    session = client().v1.checkout.sessions.create(params=params, options={"idempotency_key": idempotency_key})
+    with _answering():
+        session = client().v1.checkout.sessions.create(params=params, options={"idempotency_key": idempotency_key})
     return session.url, session.id
 
 
 def checkout_session(session_id: str) -> tuple[str, str | None]:
     """(status, url) of a Checkout Session: `open`, `complete` or `expired`."""
-    session = client().v1.checkout.sessions.retrieve(session_id)
+    with _answering():
+        session = client().v1.checkout.sessions.retrieve(session_id)
     return session.status, session.url
 
 
@@ -74,7 +92,8 @@ def expire_checkout_session(session_id: str) -> str:
     """Closes an open Checkout Session so it can no longer be paid. Returns the
     session's status afterwards: `expired`, or `complete` when it was paid first."""
     try:
-        return client().v1.checkout.sessions.expire(session_id).status
+        with _answering():
+            return client().v1.checkout.sessions.expire(session_id).status
     except stripe.InvalidRequestError:
         # Only an open session can be expired: say what it is instead.
         return checkout_session(session_id)[0]
