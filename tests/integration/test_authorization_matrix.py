@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -276,6 +277,10 @@ def template_routes() -> set[str]:
 def code_routes() -> set[str]:
     """Every route the functions' resolvers register (each app.py loaded under its own name)."""
     found = set()
+    from renewal import config
+
+    for name in config.REQUIRED:  # each handler checks its settings when loaded; routes need none
+        os.environ.setdefault(name, "unused-by-the-route-list")
     for handler in sorted((ROOT / "functions").glob("*/app.py")):
         if "app = create_app()" not in handler.read_text(encoding="utf-8"):
             continue
