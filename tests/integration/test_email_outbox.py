@@ -227,3 +227,31 @@ def test_no_address_no_send(api):
 
     assert sent_emails() == []
     assert store.get(keys.email_key(_only_email_id()))["status"] == "failed"
+
+
+def test_ses_throttling_during_an_invoice_run_leaves_every_invoice_and_each_notice_goes_later_once(api, monkeypatch):
+    for n in range(4):
+        member(api, f"M-{n}", ("CAM", "2019-05-04"))
+    ses = notify.client()
+    real_send = ses.send_email
+    throttled = []
+
+    def throttling(**request):
+        if len(throttled) < 3:  # SES refuses the first three sends of the run's notices
+            throttled.append(request["Destination"]["ToAddresses"][0])
+            raise ClientError({"Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."}},
+                              "SendEmail")
+        return real_send(**request)
+
+    monkeypatch.setattr(ses, "send_email", throttling)
+    monkeypatch.setattr(emails, "RETRY_DELAYS", (0,))  # SQS delays the copy; here it comes back at once
+    run_id = start(api)
+    drain("InvoiceJobQueue", "InvoiceGenerationFunction")
+
+    run = store.get(keys.run_key(run_id))
+    assert run["status"] == "completed" and int(run["invoices_created"]) == 4
+    mails = sent_emails()
+    assert len(throttled) == 3
+    assert sorted(m["to"][0] for m in mails) == [f"m-{n}@example.org" for n in range(4)]
+    # The invoices stand as the run wrote them: throttled mail never undoes the money.
+    assert [store.get(keys.invoice_key(2027, f"M-{n}"))["total_cents"] for n in range(4)] == [17500] * 4
