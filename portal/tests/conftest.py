@@ -116,6 +116,10 @@ def page(context: BrowserContext, request: pytest.FixtureRequest) -> Iterator[Pa
         f"{'sent' if response.request.headers.get('authorization') else 'missing'})")
         if response.status == 401 else None)
     yield page
+    if any(problem.startswith("401 ") for problem in problems):
+        # The authorizer's reason is in the stack's log only (its answer says just "Unauthorized").
+        log = request.getfixturevalue("stack").server.output()
+        problems += [line for line in log.splitlines() if " 401: " in line][-5:]
     assert not problems, problems
 
 
