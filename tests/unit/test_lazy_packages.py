@@ -95,3 +95,26 @@ def test_every_function_installs_it_before_powertools_is_imported() -> None:
         text = app.read_text()
         first_powertools = text.index("from aws_lambda_powertools")
         assert 0 < text.find("lazy_packages.install()") < first_powertools, app
+
+
+def test_a_package_without_its_source_or_not_readable_is_imported_as_it_is(tmp_path: Path) -> None:
+    assert lazy_packages.exports(str(tmp_path / "missing.py"), "pkg") is None
+    loaded = json.loads(_fresh("""
+import json, py_compile, sys
+from pathlib import Path
+root = Path(sys.argv[2])
+package = root / "sourceless"
+package.mkdir()
+(package / "names.py").write_text("NAME = 'from names'\\n")
+(package / "__init__.py").write_text("from sourceless.names import NAME\\n")
+py_compile.compile(str(package / "__init__.py"), cfile=str(package / "__init__.pyc"))
+(package / "__init__.py").unlink()  # shipped as bytecode only
+sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, str(root))
+from renewal import lazy_packages
+lazy_packages._load_lazily("sourceless")
+lazy = "sourceless" in sys.modules
+import sourceless
+print(json.dumps({"lazy": lazy, "name": sourceless.NAME}))
+""", str(tmp_path)))
+    assert loaded == {"lazy": False, "name": "from names"}

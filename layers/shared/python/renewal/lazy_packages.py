@@ -11,8 +11,8 @@ its `__init__` not run: a name the `__init__` exports is imported from its own
 module when it is first asked for (`from aws_lambda_powertools.event_handler
 import Response`), and submodules import as usual. Only a package whose
 `__init__` is nothing but `from ... import ...` lines, `__all__` and a
-docstring is loaded so; any other, or an upgrade that adds code there, is
-imported as it is.
+docstring is loaded so; any other (an upgrade that adds code there, a build
+shipped without sources) is imported as it is.
 """
 
 from __future__ import annotations
@@ -34,9 +34,12 @@ def install() -> None:
 
 def exports(origin: str, package: str) -> tuple[dict[str, tuple[str, str]], list[str] | None] | None:
     """What the `__init__` at `origin` exports: name -> (module, attribute), and its
-    `__all__`; None when it does more than import names."""
-    with open(origin, encoding="utf-8") as source:
-        tree = ast.parse(source.read(), origin)
+    `__all__`; None when it does more than import names, or cannot be read."""
+    try:
+        with open(origin, encoding="utf-8") as source:
+            tree = ast.parse(source.read(), origin)
+    except (OSError, SyntaxError, ValueError):
+        return None
     names: dict[str, tuple[str, str]] = {}
     public: list[str] | None = None
     for node in tree.body:
@@ -52,7 +55,8 @@ def exports(origin: str, package: str) -> tuple[dict[str, tuple[str, str]], list
 
 def _load_lazily(name: str) -> None:
     spec = importlib.util.find_spec(name)  # imports the parent packages, as usual
-    if spec is None or spec.origin is None or not spec.submodule_search_locations:
+    # Only a package shipped with its source can be read; one without is imported as it is.
+    if spec is None or not (spec.origin or "").endswith(".py") or not spec.submodule_search_locations:
         return
     found = exports(spec.origin, name)
     if found is None:
