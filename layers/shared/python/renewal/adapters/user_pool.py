@@ -73,6 +73,12 @@ def get(username: str, pool_id: str | None = None) -> Account | None:
                     user.get("Enabled", True))
 
 
+def mfa_methods(username: str, pool_id: str) -> list[str]:
+    """The MFA methods the user has enabled (SOFTWARE_TOKEN_MFA for an authenticator app)."""
+    user = client().admin_get_user(UserPoolId=pool_id, Username=username)
+    return list(user.get("UserMFASettingList") or [])
+
+
 def groups_of(username: str, pool_id: str | None = None) -> list[str]:
     pages = client().get_paginator("admin_list_groups_for_user").paginate(
         UserPoolId=pool_id or config.user_pool_id(), Username=username)
