@@ -25,15 +25,15 @@ def staff_account(client: Client, email: str) -> None:
     assert made.status_code == 201, made.text
 
 
-def sign_in(client: Client, email: str, *, code: str | None = None, scope: str = f"openid email {ADMIN_SCOPE}"
-            ) -> requests.Response:
-    """The sign-in page's e-mail form (and the code, when one is given)."""
+def sign_in(client: Client, email: str | None, *, code: str | None = None,
+            scope: str = f"openid email {ADMIN_SCOPE}", **form: str) -> requests.Response:
+    """The sign-in page's e-mail form (and the code, when one is given), or its typed-in user's."""
     config = client.request("GET", "/config.json").json()
     verifier, challenge = pkce()
     params = {"response_type": "code", "client_id": config["clientId"], "scope": scope,
               "redirect_uri": f"{client.url}/auth/callback", "state": "st", "code_challenge": challenge,
               "code_challenge_method": "S256"}
-    form = {"email": email, **({"code": code} if code is not None else {})}
+    form = {**form, **({"email": email} if email is not None else {}), **({"code": code} if code else {})}
     reply = requests.post(discovery(client)["authorization_endpoint"], params=params, data=form,
                           allow_redirects=False, timeout=30)
     reply.verifier = verifier  # type: ignore[attr-defined]
@@ -139,3 +139,27 @@ def test_the_user_api_refuses_tokens_it_should(client: Client):
     assert no_secret.status_code == 400 and no_secret.json()["__type"] == "InvalidParameterException"
     malformed = user_api(client, "VerifySoftwareToken", {"AccessToken": good["access_token"], "UserCode": "12ab"})
     assert malformed.status_code == 400 and malformed.json()["__type"] == "InvalidParameterException"
+
+    # The typed-in user of the sign-in page (the developer's shortcut) has no account in the pool.
+    typed = tokens_of(client, sign_in(client, None, sub="typed-staff", groups="naaei"))
+    assert claims(typed["id_token"])["cognito:groups"] == ["naaei"]  # no trigger for it
+    nobody = user_api(client, "GetUser", {"AccessToken": typed["access_token"]})
+    assert nobody.status_code == 400 and nobody.json()["__type"] == "UserNotFoundException"
+
+
+def test_an_authenticator_app_survives_a_restart_of_the_stack(client: Client):
+    email = "mfa.kept@example.org"
+    staff_account(client, email)
+    access = {"AccessToken": tokens_of(client, sign_in(client, email))["access_token"]}
+    totp = pyotp.TOTP(user_api(client, "AssociateSoftwareToken", access).json()["SecretCode"])
+    assert user_api(client, "VerifySoftwareToken", {**access, "UserCode": totp.now()}).status_code == 200
+    assert user_api(client, "SetUserMFAPreference",
+                    {**access, "SoftwareTokenMfaSettings": {"Enabled": True, "PreferredMfa": True}}).status_code == 200
+
+    assert client.server.restart() == 0, client.server.output()
+
+    assert 'name="code"' in sign_in(client, email).text  # still asked for
+    kept = tokens_of(client, sign_in(client, email, code=totp.at(time.time() + 30)))
+    assert claims(kept["id_token"])["cognito:groups"] == ["naaei"]
+    settings = user_api(client, "GetUser", {"AccessToken": kept["access_token"]}).json()
+    assert settings["UserMFASettingList"] == ["SOFTWARE_TOKEN_MFA"]
