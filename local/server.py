@@ -1,7 +1,8 @@
 """The local stack behind `make run`: the template's functions behind an
 emulated HTTP API, on moto, with no Docker and no AWS account.
 
-    python -m local.server      # PORT (3000), LOCAL_STATE_DIR (.local/), SEED (demo | none)
+    python -m local.server      # PORT (3000), LOCAL_STATE_DIR (.local/), SEED (demo | none),
+                                # MOTO_PORT (moto's own port; any free one when unset)
 
 Start-up order matters: moto first, then the AWS environment, then the
 resources, and only then the handler modules, whose module-level clients read
@@ -104,10 +105,13 @@ class LocalStack:
         # moto's server logs every AWS call through werkzeug's logger; only its warnings matter here.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         moto_transactions.install()  # transactions cost the items they touch, not the table
-        self.moto = s3_policy.MotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        # MOTO_PORT fixes moto's port, so the AWS CLI (or a test) can look at the stack's table and queues.
+        self.moto = s3_policy.MotoServer(ip_address="127.0.0.1", port=int(os.environ.get("MOTO_PORT") or 0),
+                                         verbose=False)
         self.moto.start()
         host, moto_port = self.moto.get_host_and_port()
-        _aws_environment(f"http://{host}:{moto_port}")
+        self.moto_url = f"http://{host}:{moto_port}"
+        _aws_environment(self.moto_url)
 
         # Without STRIPE_API_KEY the SDK talks to local.stripe. Its keys are set before the resources:
         # the Stripe keys' secret is made from them (the portal origins come after the template's, below).
@@ -239,6 +243,8 @@ class LocalStack:
             *([f"  Demo data loaded{f' ({self.seeded} requests failed)' if self.seeded else ''}"]
               if self.seeded is not None else []),
             f"  API docs: {base}/swagger",
+            f"  AWS services (moto): aws --endpoint-url {self.moto_url} dynamodb scan --table-name "
+            f"{next(iter(self.names.tables.values()))}  (MOTO_PORT fixes the port)",
             *([f"  Domain clock set to {self.clock.override} (DELETE {base}/_local/clock restores the real date)"]
               if self.clock.override else []),
             (f"  Stripe: answered locally; checkout_url opens {base}/_local/stripe/checkout/<session>"

@@ -130,6 +130,11 @@ class QueuePoller(threading.Thread):
         finally:
             self.on_change()
         done = records_to_delete(batch, response, self.source["report_failures"])
+        if len(done) < len(batch):
+            # Lambda's log would show the function's own error; here the stack says what stays queued.
+            print(f"local: {self.function.logical_id} left {len(batch) - len(done)} of {len(batch)} records "
+                  f"on {self.source['queue']} (receive {max(int(m.get('Attributes', {}).get('ApproximateReceiveCount', 1)) for m in batch)})",
+                  file=sys.stderr, flush=True)
         for start in range(0, len(done), MAX_RECEIVE):
             chunk = done[start:start + MAX_RECEIVE]
             self.sqs.delete_message_batch(

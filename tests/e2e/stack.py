@@ -26,8 +26,9 @@ def free_port() -> int:
 
 
 class LocalServer:
-    def __init__(self, state_dir: Path, seed: str = "none", port: int | None = None):
-        self.state_dir, self.seed = state_dir, seed
+    def __init__(self, state_dir: Path, seed: str = "none", port: int | None = None,
+                 env: dict[str, str] | None = None):
+        self.state_dir, self.seed, self.env = state_dir, seed, dict(env or {})
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -35,7 +36,7 @@ class LocalServer:
 
     def start(self) -> LocalServer:
         env = {**os.environ, "PORT": str(self.port), "LOCAL_STATE_DIR": str(self.state_dir), "SEED": self.seed,
-               "PYTHONUNBUFFERED": "1"}
+               "PYTHONUNBUFFERED": "1", **self.env}
         # The test session's own settings must not leak into the stack.
         for name in ("AWS_ENDPOINT_URL", "TABLE_NAME", "RENEWAL_TODAY"):
             env.pop(name, None)
