@@ -6,6 +6,12 @@ import gc
 
 gc.disable()
 
+from renewal import lazy_packages
+
+# Before Powertools: its event-handler and event-class packages then load only
+# the resolver and event classes this function uses (renewal/lazy_packages.py).
+lazy_packages.install()
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import PostConfirmationTriggerEvent

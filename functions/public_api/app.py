@@ -6,6 +6,12 @@ import gc
 # is worth running while importing (bench/: 15-30 ms a function).
 gc.disable()
 
+from renewal import lazy_packages
+
+# Before Powertools: its event-handler and event-class packages then load only
+# the resolver and event classes this function uses (renewal/lazy_packages.py).
+lazy_packages.install()
+
 import datetime as dt
 from pathlib import Path
 

@@ -14,8 +14,6 @@ The member's partition keeps an `ACCOUNT` record (username, invited or linked),
 so the staff console shows it and an import does not invite anyone twice.
 """
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from aws_lambda_powertools import Logger

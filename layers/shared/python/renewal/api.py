@@ -5,8 +5,6 @@ Nothing here decides a business rule; handlers call services with the
 Principal this module reads.
 """
 
-from __future__ import annotations
-
 import base64
 import json
 from typing import Any
@@ -15,15 +13,18 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from renewal import auth, config
 from renewal.errors import DomainError, Forbidden, MalformedRequest, NotFound, Unauthorized, ValidationFailed
+from renewal.model import Model
 
 logger = Logger()
 
 
-class ErrorDetail(BaseModel):
+# The error body's models document it (OpenAPI); errors are answered with json.dumps
+# (error_response), so as deferred models (Model) they are never built in a function.
+class ErrorDetail(Model):
     """The error itself: a code to branch on, a sentence for people, and what it concerns."""
 
     code: str = Field(description="Machine-readable, e.g. validation_error, invoice_not_open, own_record")
@@ -31,7 +32,7 @@ class ErrorDetail(BaseModel):
     details: list[Any] = Field(description="Which fields or rules, e.g. {\"field\": \"email\"}")
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Model):
     """Every error this API answers (API Gateway's own 401 and 413 excepted)."""
 
     error: ErrorDetail

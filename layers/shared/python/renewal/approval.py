@@ -6,8 +6,6 @@ a conditional write, so a redelivered message changes nothing. Two reviewers
 deciding at the same moment: the second gets 409.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal

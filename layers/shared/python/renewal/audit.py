@@ -9,8 +9,6 @@ account's entry goes with the account's record in one batch write: the change
 itself happened in the user pool, outside any table transaction.
 """
 
-from __future__ import annotations
-
 import uuid
 from typing import Any
 

@@ -3,13 +3,11 @@ a member's record counts toward a renewal year. Pure functions; every number
 (window, participation cap, requirements) comes from the rule set.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
@@ -127,7 +125,7 @@ class ContactTime(Model):
     break_minutes: Minutes = 0
 
     @model_validator(mode="after")
-    def _breaks_within_contact(self) -> ContactTime:
+    def _breaks_within_contact(self) -> Self:
         if self.break_minutes > self.contact_minutes:
             raise ValueError("break_minutes cannot exceed contact_minutes")
         return self

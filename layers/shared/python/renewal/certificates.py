@@ -2,8 +2,6 @@
 number that is unguessable and tells nothing but the holder's name, the
 credential and how far it is renewed."""
 
-from __future__ import annotations
-
 
 import secrets
 from typing import Any

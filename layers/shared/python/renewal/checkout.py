@@ -6,8 +6,6 @@ An invoice has at most one session that can be paid: the invoice records it
 (`checkout`), and opening another expires it through Stripe first, so two
 sessions of one invoice can never both be paid."""
 
-from __future__ import annotations
-
 import hashlib
 import json
 from urllib.parse import urlsplit

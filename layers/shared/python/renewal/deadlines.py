@@ -13,8 +13,6 @@ its run once (the run keeps the ids of the pages it counted). One run a day at
 a time: starting another while today's is running answers that one.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import uuid
 from collections import Counter

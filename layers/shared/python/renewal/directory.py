@@ -19,8 +19,6 @@ index over them.
   profile.
 """
 
-from __future__ import annotations
-
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping

@@ -3,8 +3,6 @@ export-job queue, handed back as a link valid for 15 minutes. The synchronous
 CSV of `GET /admin/renewals` stops at 10,000 rows; an export has no limit: it
 streams the rows page by page into a temporary file and uploads it once."""
 
-from __future__ import annotations
-
 import datetime as dt
 import io
 import tempfile

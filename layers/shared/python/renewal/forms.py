@@ -2,8 +2,6 @@
 document); the member's affiliate office verifies and signs the form, or
 rejects it with a note. Only a signed form can be submitted for approval."""
 
-from __future__ import annotations
-
 import secrets
 from typing import Annotated, Any, Literal
 

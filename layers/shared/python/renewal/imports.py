@@ -23,8 +23,6 @@ the rejected rows end in an error file (`row, column, message`).
   (renewal.standing reads it); no invoice is invented for past years.
 """
 
-from __future__ import annotations
-
 import json
 import secrets
 import uuid

@@ -10,8 +10,6 @@ the counters. A batch that fails on its last delivery is counted as failed
 before it goes to the dead-letter queue, so the run still completes.
 """
 
-from __future__ import annotations
-
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence

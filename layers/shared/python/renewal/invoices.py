@@ -2,8 +2,6 @@
 invoice is also the member's renewal record for that year: it keeps the terms
 of the rule set it was issued under."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any, Literal
 

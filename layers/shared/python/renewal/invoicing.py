@@ -13,8 +13,6 @@ requirement. Pure functions of the member's credentials and the year's rule set.
   its fee but no CECs when the rule set waives first-year CECs.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass

@@ -1,9 +1,7 @@
 """Members: who holds which credential, and how to reach them."""
 
-from __future__ import annotations
-
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -122,7 +120,7 @@ class ContactPatch(Model):
     address: AddressPatch | None = None
 
     @model_validator(mode="after")
-    def _email_kept(self) -> ContactPatch:
+    def _email_kept(self) -> Self:
         if "email" in self.model_fields_set and self.email is None:
             raise ValueError("email cannot be removed; send a new address instead")
         return self

@@ -9,8 +9,6 @@ that report one payment apply once), and the invoice, guarded by the state it
 was read in (so a webhook racing an offline payment cannot pay twice).
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import time
 from collections.abc import Mapping

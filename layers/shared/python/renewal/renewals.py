@@ -1,7 +1,5 @@
 """The renewal view of one member and year: status, payment, CEC progress."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any
 

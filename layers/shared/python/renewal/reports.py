@@ -4,8 +4,6 @@ renewal.records): a page of renewals is one or two Queries of the record index
 one read of the year's totals. Statuses that move with the date are derived
 from the rule set's dates as the rows are read."""
 
-from __future__ import annotations
-
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any

@@ -2,8 +2,6 @@
 and each attendee of that affiliate is credited at once (approved, in-network).
 Posting the same roster again credits nobody twice: the credit's key is the class."""
 
-from __future__ import annotations
-
 import datetime as dt
 from pydantic import Field
 

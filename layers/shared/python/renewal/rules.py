@@ -1,10 +1,8 @@
 """The rule set of one renewal year: every number of the renewal rules lives
 here, stored per year, and is read from the table, never written in code."""
 
-from __future__ import annotations
-
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import ConfigDict, Field, NonNegativeInt, model_validator
 
@@ -32,7 +30,7 @@ class CredentialRule(Model):
     )
 
     @model_validator(mode="after")
-    def _in_network_within_requirement(self) -> CredentialRule:
+    def _in_network_within_requirement(self) -> Self:
         if self.in_network_min > self.cec_required:
             raise ValueError("in_network_min cannot exceed cec_required")
         return self
@@ -45,7 +43,7 @@ class EarningWindow(Model):
     end: Date
 
     @model_validator(mode="after")
-    def _ordered(self) -> EarningWindow:
+    def _ordered(self) -> Self:
         if self.end < self.start:
             raise ValueError("earning_window.end is before earning_window.start")
         return self
@@ -76,7 +74,7 @@ class RuleSetIn(Model):
     )
 
     @model_validator(mode="after")
-    def _camt_is_lifetime(self) -> RuleSetIn:
+    def _camt_is_lifetime(self) -> Self:
         # CAMT is a lifetime certificate, never invoiced, never owing CECs (docs/domain.md).
         camt = self.credentials.get(CredentialCode.CAMT)
         if camt is not None and camt.renews_annually:
@@ -84,7 +82,7 @@ class RuleSetIn(Model):
         return self
 
     @model_validator(mode="after")
-    def _timeline(self) -> RuleSetIn:
+    def _timeline(self) -> Self:
         if self.earning_window.end >= self.due_date:
             raise ValueError("earning_window.end must be before due_date")
         if self.grace_ends <= self.due_date:
@@ -107,7 +105,7 @@ class RuleSet(RuleSetIn):
         return bool(rule and rule.renews_annually)
 
     @classmethod
-    def from_record(cls, record: dict[str, Any]) -> RuleSet:
+    def from_record(cls, record: dict[str, Any]) -> Self:
         return cls(**record, locked="locked_at" in record)
 
 

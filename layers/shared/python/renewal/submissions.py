@@ -8,8 +8,6 @@ fails, the outbox entry stays and the sweep sends it later, so an accepted
 submission is never lost.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import secrets
 from typing import Any, Literal

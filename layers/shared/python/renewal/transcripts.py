@@ -1,8 +1,6 @@
 """The member's CEC record for a renewal year: every activity of its earning
 window and the totals against the requirement, as PDF, CSV or JSON."""
 
-from __future__ import annotations
-
 import datetime as dt
 
 from renewal import cec, clock, csvfiles, pdf, renewals, standing

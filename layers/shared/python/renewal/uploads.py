@@ -6,8 +6,6 @@ Uploads nobody attaches do not pile up: a member may start a limited number a
 day, and the bucket expires everything under uploads/ after a day. A document
 a form or request names is copied to documents/, where it is kept."""
 
-from __future__ import annotations
-
 import secrets
 import time
 from typing import Any, Literal

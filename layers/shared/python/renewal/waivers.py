@@ -10,8 +10,6 @@ The member's profile keeps a copy of the active waivers, so the invoice run
 reads them with the profile it already fetches.
 """
 
-from __future__ import annotations
-
 import secrets
 from typing import Annotated, Any, Literal
 

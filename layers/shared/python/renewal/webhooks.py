@@ -5,8 +5,6 @@ against their types first, so an event of an unexpected shape is refused
 (400) before anything is written.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any
 
