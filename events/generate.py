@@ -128,8 +128,9 @@ CALLERS: list[tuple[str, dict[str, str]]] = [
 ]
 
 
-# `sam local generate-event` has no user-pool triggers: this is the event Cognito
-# documents for a post-confirmation trigger after a sign-up.
+# `sam local generate-event` has no user-pool triggers: these are the events Cognito
+# documents for a post-confirmation trigger after a sign-up, and for a (version 1)
+# pre token generation trigger at a managed-login sign-in.
 COGNITO_TRIGGERS: dict[str, dict[str, Any]] = {
     "PostConfirmation": {
         "version": "1", "region": "us-east-1", "userPoolId": "us-east-1_Ab12Cd34E",
@@ -139,6 +140,16 @@ COGNITO_TRIGGERS: dict[str, dict[str, Any]] = {
         "request": {"userAttributes": {"sub": "3e7a2c91-5f4b-4d08-a6c3-8b1e9d2f7a05", "email": "ana@example.org",
                                        "email_verified": "true", "cognito:user_status": "CONFIRMED"}},
         "response": {},
+    },
+    "PreTokenGeneration": {
+        "version": "1", "triggerSource": "TokenGeneration_HostedAuth", "region": "us-east-1",
+        "userPoolId": "us-east-1_Ab12Cd34E", "userName": "0f6c1e2a-7d3b-4c55-9e21-5b8f0a4d2c10",
+        "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": CLIENT_ID},
+        "request": {"userAttributes": {"sub": "0f6c1e2a-7d3b-4c55-9e21-5b8f0a4d2c10", "email": "staff@example.org",
+                                       "email_verified": "true", "cognito:user_status": "CONFIRMED"},
+                    "groupConfiguration": {"groupsToOverride": ["naaei"], "iamRolesToOverride": [],
+                                           "preferredRole": None}},
+        "response": {"claimsOverrideDetails": None},
     },
 }
 

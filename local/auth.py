@@ -12,7 +12,7 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +67,10 @@ class Authority:
 
     def mint(self, sub: str, groups: list[str], member_id: str | None = None, affiliate: str | None = None,
              lifetime_s: int = TOKEN_LIFETIME_S, audience: str | None = None,
-             extra: Mapping[str, Any] | None = None) -> str:
-        """An ID token: the one that carries the groups and custom attributes."""
+             extra: Mapping[str, Any] | None = None, overrides: Mapping[str, Any] | None = None,
+             suppress: Collection[str] = ()) -> str:
+        """An ID token: the one that carries the groups and custom attributes.
+        `overrides` and `suppress` are a pre token generation trigger's changes."""
         claims: dict[str, Any] = {
             **(extra or {}),
             "sub": sub,
@@ -80,6 +82,9 @@ class Authority:
             claims["custom:member_id"] = member_id
         if affiliate:
             claims["custom:affiliate"] = affiliate
+        claims.update(overrides or {})
+        for name in suppress:
+            claims.pop(name, None)
         return self.sign(claims, lifetime_s)
 
     def sign(self, claims: Mapping[str, Any], lifetime_s: int) -> str:

@@ -31,6 +31,8 @@ LOOPBACK = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 # Where the stack takes form bodies, not JSON: Stripe's API (form-encoded, as the
 # SDK sends it) and plain HTML pages whose forms post back to the stack.
 FORM_PAGES = ("/_local/stripe/api/", "/_local/stripe/checkout/", "/_local/cognito/")
+# Cognito's user API speaks AWS's JSON protocol, under its own media type.
+AWS_JSON = ("/_local/cognito-idp", "application/x-amz-json-1.1")
 
 
 def _host(netloc: str) -> str:
@@ -49,7 +51,8 @@ def local_helper_refusal(request: Request) -> Response | None:
     if origin is not None and _host(origin.partition("://")[2]) not in LOOPBACK:
         return error_response(403, "local_only", "The local helpers answer no web page from another origin.")
     if request.content_length or request.headers.get("Transfer-Encoding"):
-        if not request.path.startswith(FORM_PAGES) and request.mimetype != "application/json":
+        aws_json = request.path.startswith(AWS_JSON[0]) and request.mimetype == AWS_JSON[1]
+        if not request.path.startswith(FORM_PAGES) and request.mimetype != "application/json" and not aws_json:
             return error_response(415, "unsupported_media_type",
                                   "The local helpers take JSON bodies (Content-Type: application/json).")
     return None

@@ -1,6 +1,7 @@
 """The `/_local/*` helpers: tokens, the domain clock, schedules and the outbox
-(and /_local/stripe/*, which local.stripe answers, and /_local/cognito/*, the
-user pool's sign-in endpoints, which local.oidc answers).
+(and /_local/stripe/*, which local.stripe answers, /_local/cognito/*, the
+user pool's sign-in endpoints, which local.oidc answers, and /_local/cognito-idp/,
+Cognito's user API, which local.cognito_user_api answers).
 
 They exist only in the local stack (never in template.yaml), standing in for
 Cognito sign-in, the passing of time, EventBridge Scheduler, a mailbox and Stripe.
@@ -47,6 +48,11 @@ class UserPoolRequest(BaseModel):
                                             pattern=r"^[^@\s]+@[^@\s]+$")]
 
 
+class SignUpRequest(UserPoolRequest):
+    # Groups an administrator then adds the account to (AdminAddUserToGroup), as for institute staff.
+    groups: list[Literal["member", "affiliate", "naaei"]] = Field(default_factory=list)
+
+
 class ClockRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -78,7 +84,8 @@ class LocalHelpers:
                  stripe: Callable[[Request], Response] | None = None,
                  cognito: Callable[[Request], Response] | None = None,
                  dead_letter: Callable[[Any, Any, str], str] | None = None,
-                 alarms: Callable[[], list[dict[str, Any]]] | None = None, user_pool: Any = None):
+                 alarms: Callable[[], list[dict[str, Any]]] | None = None, user_pool: Any = None,
+                 user_api: Any = None):
         self.authority, self.invoker, self.outbox, self.domain_clock = authority, invoker, outbox, domain_clock
         self.resolve, self.on_change = resolve, on_change
         # Sends a failed asynchronous event to a function's dead-letter queue (queue, event, error) -> queue name.
@@ -87,6 +94,7 @@ class LocalHelpers:
         self.stripe = stripe  # local.stripe.LocalStripe: /_local/stripe/* when no real STRIPE_API_KEY is set
         self.cognito = cognito  # local.oidc.CognitoEmulation: the user pool's sign-in endpoints
         self.user_pool = user_pool  # local.cognito.LocalUserPool: sign-ups run the pool's trigger
+        self.user_api = user_api  # local.cognito_user_api.CognitoUserApi: a user's own calls (authenticator app)
         self.routes = Map([
             Rule("/_local/token", methods=["POST"], endpoint=self.token),
             Rule("/_local/clock", methods=["GET", "PUT", "DELETE"], endpoint=self.clock),
@@ -101,6 +109,8 @@ class LocalHelpers:
     def __call__(self, request: Request) -> Response:
         if self.cognito is not None and request.path.startswith("/_local/cognito/"):
             return self.cognito(request)
+        if self.user_api is not None and self.user_api.handles(request.path):
+            return self.user_api(request)
         if self.stripe is not None and request.path.startswith("/_local/stripe/"):
             response = self.stripe(request)
             if request.method != "GET":
@@ -128,13 +138,14 @@ class LocalHelpers:
     # ------------------------------------------------------------------ user pool
     def pool_sign_up(self, request: Request) -> Response:
         """A sign-up in the user pool, confirmed, with the post-confirmation trigger
-        run; answers the token the pool's claims then give."""
-        parsed = _parse(request, UserPoolRequest)
+        run, then added to `groups` (if any) as an administrator would; answers the
+        token the pool's claims then give."""
+        parsed = _parse(request, SignUpRequest)
         if isinstance(parsed, Response):
             return parsed
         if self.user_pool.claims_for(parsed.email) is not None:
             return error_response(409, "account_exists", f"An account with {parsed.email} exists; sign in instead.")
-        return self._pool_token(self.user_pool.sign_up(parsed.email), status=201)
+        return self._pool_token(self.user_pool.sign_up(parsed.email, parsed.groups), status=201)
 
     def pool_token(self, request: Request) -> Response:
         """A token for a user of the pool, with the claims the pool holds now."""

@@ -20,6 +20,12 @@ offers the demo users in one click; a person with an account in the local
 user pool (local.cognito) signs in with their e-mail, and the sign-up page
 creates one: the pool's post-confirmation trigger runs as in AWS, and the
 tokens carry the claims the pool then holds (member id and group once linked).
+
+As managed login does, a pool user with an authenticator app is asked for its
+code after the e-mail, and every token of a pool user (sign-in, sign-up,
+refresh) goes through the pool's pre token generation trigger, if the template
+names one. The demo users and the "any user" form are the developer's
+shortcut: no pool account, no code, no trigger.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -45,6 +51,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from local.auth import TOKEN_LIFETIME_S, Authority
+from local.cognito import TriggerFailed
 from local.helpers import TokenRequest
 from local.responses import json_response
 
@@ -52,6 +59,7 @@ PREFIX = "/_local/cognito"
 CODE_LIFETIME_S = 300  # Cognito's authorization codes live five minutes
 REFRESH_LIFETIME_S = 30 * 24 * 3600  # Cognito's default refresh token validity
 SCOPES = ("openid", "email", "profile", "aws.cognito.signin.user.admin")
+WRONG_CODE = "That code did not match. Check your phone's time and try the newest code."
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,9 @@ class _Grant:
     nonce: str | None
     scope: str
     expires: float
+    username: str | None = None  # a user of the pool (not a demo sign-in)
+    id_claims: dict[str, Any] = field(default_factory=dict)  # the pre token generation trigger's changes
+    suppress: tuple[str, ...] = ()
 
 
 class CognitoEmulation:
@@ -145,11 +156,17 @@ class CognitoEmulation:
         if "email" in fields and self.user_pool is not None:
             # An account of the user pool: the token says what the pool holds for it now.
             email = fields.get("email", "").strip()
-            found = self.user_pool.claims_for(email) if "@" in email else None
-            if found is None:
+            username = self.user_pool.username_for(email) if "@" in email else None
+            if username is None:
                 return self._form(params, fields, {"email": "No account has this e-mail: create one below, or "
                                                             "check the address."}, status=422)
-            return self._grant(params, _pool_claims(found))
+            if self.user_pool.authenticators.enabled(username):
+                # Managed login's second step for a user with an authenticator app.
+                if "code" not in fields:
+                    return self._code_form(params, email, None)
+                if not self.user_pool.authenticators.check(username, fields.get("code", "")):
+                    return self._code_form(params, email, WRONG_CODE, status=422)
+            return self._grant_pool(params, username)
         demo = next((u for u in self.demo_users() if u.sub == fields.get("demo")), None)
         if demo is not None:
             fields = MultiDict({"sub": demo.sub, "groups": ",".join(demo.groups),
@@ -167,7 +184,7 @@ class CognitoEmulation:
 
         return self._grant(params, claims)
 
-    def _grant(self, params: Any, claims: TokenRequest) -> Response:
+    def _grant(self, params: Any, claims: TokenRequest, **pool: Any) -> Response:
         """Back to the client with a code for these claims."""
         code = secrets.token_urlsafe(24)
         with self._lock:
@@ -177,8 +194,37 @@ class CognitoEmulation:
                                        redirect_uri=params["redirect_uri"],
                                        challenge=params.get("code_challenge") or None,
                                        nonce=params.get("nonce") or None, scope=params.get("scope") or "openid",
-                                       expires=now + CODE_LIFETIME_S)
+                                       expires=now + CODE_LIFETIME_S, **pool)
         return self._back(params, {"code": code})
+
+    def _grant_pool(self, params: Any, username: str) -> Response:
+        """A pool user signed in: the claims after the pre token generation trigger."""
+        try:
+            held = self.user_pool.token_claims(username, params["client_id"], "TokenGeneration_HostedAuth")
+            claims = _pool_claims(held)
+        except (TriggerFailed, ValidationError) as error:
+            # What managed login shows when the trigger fails: no tokens, the trigger's error.
+            return _page(502, "Sign-in failed", f'<p role="alert">PreTokenGeneration failed with error '
+                                                f"{html.escape(str(error))}.</p>")
+        return self._grant(params, claims, username=username, id_claims=held["id_claims"],
+                           suppress=tuple(held["suppress"]))
+
+    def _code_form(self, params: Any, email: str, error: str | None, status: int = 200) -> Response:
+        described = "code-hint" + (" code-error" if error else "")
+        body = f"""
+<p>Your account has an authenticator app. Open it and enter the 6-digit code it shows for this portal.</p>
+{'<div role="alert" class="error"><p>Check the field marked below.</p></div>' if error else ''}
+<form method="post">
+  {self._hidden(params)}
+  <input type="hidden" name="email" value="{html.escape(email)}">
+  <p><label for="code">Code from your authenticator app</label><br>
+  <span id="code-hint" class="hint">6 digits, for {html.escape(email)}.</span><br>
+  {f'<span id="code-error" class="error">{html.escape(error)}</span><br>' if error else ''}
+  <input id="code" name="code" inputmode="numeric" pattern="[0-9]{{6}}" maxlength="6" autocomplete="one-time-code"
+   aria-describedby="{described}"{' aria-invalid="true"' if error else ''} required autofocus></p>
+  <button type="submit">Sign in</button>
+</form>"""
+        return _page(status, "Enter your code", body)
 
     # ------------------------------------------------------------------ sign-up
     def sign_up(self, request: Request) -> Response:
@@ -196,7 +242,7 @@ class CognitoEmulation:
         if self.user_pool.claims_for(email) is not None:
             return self._sign_up_form(params, email, "An account with this e-mail exists already: sign in with it.",
                                       status=422)
-        return self._grant(params, _pool_claims(self.user_pool.sign_up(email)))
+        return self._grant_pool(params, self.user_pool.sign_up(email)["username"])
 
     def _sign_up_form(self, params: Any, email: str, error: str | None, status: int = 200) -> Response:
         hidden = self._hidden(params)
@@ -296,30 +342,49 @@ has on file for you: your account is then linked to your member record as soon a
                 return _oauth_error(400, "invalid_grant", "redirect_uri differs from the authorize request's.")
             if grant.challenge and _s256(form.get("code_verifier", "")) != grant.challenge:
                 return _oauth_error(400, "invalid_grant", "The PKCE code_verifier does not match the challenge.")
-            tokens = self._tokens(grant.claims, client_id, grant.scope, nonce=grant.nonce)
+            tokens = self._tokens(grant.claims, client_id, grant.scope, nonce=grant.nonce, username=grant.username,
+                                  id_claims=grant.id_claims, suppress=grant.suppress)
             tokens["refresh_token"] = self.authority.sign({
                 "token_use": "refresh", "sub": grant.claims.sub, "client_id": client_id, "scope": grant.scope,
-                "grant": grant.claims.model_dump(mode="json")}, REFRESH_LIFETIME_S)
+                "grant": grant.claims.model_dump(mode="json"), "username": grant.username}, REFRESH_LIFETIME_S)
             return json_response(200, tokens, {"Cache-Control": "no-store"})
         if grant_type == "refresh_token":
             claims = self.authority.decode(form.get("refresh_token", ""), token_use="refresh")
             if claims is None or claims.get("client_id") != client_id:
                 return _oauth_error(400, "invalid_grant", "The refresh token is not valid.")
             # Cognito answers a refresh with new ID and access tokens, and no new refresh token.
-            tokens = self._tokens(TokenRequest.model_validate(claims["grant"]), client_id, claims.get("scope", ""))
+            if claims.get("username") and self.user_pool is not None:
+                # A pool user's: what the pool holds now, through the trigger again.
+                try:
+                    held = self.user_pool.token_claims(claims["username"], client_id, "TokenGeneration_RefreshTokens")
+                    who = _pool_claims(held)
+                except (TriggerFailed, ValidationError) as error:
+                    return _oauth_error(400, "invalid_grant", f"PreTokenGeneration failed with error {error}.")
+                except self.user_pool.client.exceptions.UserNotFoundException:
+                    return _oauth_error(400, "invalid_grant", "The refresh token's user no longer exists.")
+                tokens = self._tokens(who, client_id, claims.get("scope", ""), username=claims["username"],
+                                      id_claims=held["id_claims"], suppress=tuple(held["suppress"]))
+            else:
+                tokens = self._tokens(TokenRequest.model_validate(claims["grant"]), client_id,
+                                      claims.get("scope", ""))
             return json_response(200, tokens, {"Cache-Control": "no-store"})
         return _oauth_error(400, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token.")
 
-    def _tokens(self, who: TokenRequest, client_id: str, scope: str, nonce: str | None = None) -> dict[str, Any]:
-        extra = {"nonce": nonce} if nonce else {}
+    def _tokens(self, who: TokenRequest, client_id: str, scope: str, nonce: str | None = None,
+                username: str | None = None, id_claims: dict[str, Any] | None = None,
+                suppress: Sequence[str] = ()) -> dict[str, Any]:
+        extra: dict[str, Any] = {"nonce": nonce} if nonce else {}
         if who.email:
             extra["email"] = who.email
+        if username:
+            extra["cognito:username"] = username
         id_token = self.authority.mint(who.sub, who.groups, who.member_id, who.affiliate, audience=client_id,
-                                       extra=extra)
-        # Cognito's access token names the client in client_id (no aud) and carries no custom attributes.
+                                       extra=extra, overrides=id_claims, suppress=suppress)
+        # Cognito's access token names the client in client_id (no aud) and carries no custom attributes;
+        # its groups are the trigger's too (a version 1 trigger changes no other claim of it).
         access_token = self.authority.sign({"token_use": "access", "sub": who.sub, "client_id": client_id,
                                             "scope": scope, "cognito:groups": list(who.groups),
-                                            "username": who.sub}, TOKEN_LIFETIME_S)
+                                            "username": username or who.sub}, TOKEN_LIFETIME_S)
         return {"id_token": id_token, "access_token": access_token, "token_type": "Bearer",
                 "expires_in": TOKEN_LIFETIME_S}
 

@@ -25,8 +25,8 @@ from typing import Any
 import boto3
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from local import (alarms, auth, cognito, moto_transactions, oidc, outbox, pipes, resources, s3_policy, seed, sqs,
-                   state, template)
+from local import (alarms, auth, cognito, cognito_user_api, moto_transactions, oidc, outbox, pipes, resources,
+                   s3_policy, seed, sqs, state, template)
 from local import stripe as local_stripe
 from local.cors import Cors
 from local.gateway import Gateway
@@ -89,6 +89,8 @@ class LocalStack:
             "authority": f"{self.base_url}{oidc.PREFIX}",
             "clientId": self.authority.audience[0],
             "logoutUrl": f"{self.base_url}{oidc.PREFIX}/logout",
+            # Cognito's user API (the person's own MFA settings), in AWS https://cognito-idp.<region>.amazonaws.com/.
+            "userPoolApiUrl": f"{self.base_url}{cognito_user_api.PATH}",
             "stage": "local",
         }
 
@@ -161,7 +163,8 @@ class LocalStack:
         helpers = LocalHelpers(self.authority, self.invoker, self.outbox, self.clock, self.names.resolve,
                                self.snapshots.changed, stripe=self.stripe, cognito=self.cognito,
                                dead_letter=self._dead_letter, alarms=self.alarms.states,
-                               user_pool=self.user_pool)
+                               user_pool=self.user_pool,
+                               user_api=cognito_user_api.CognitoUserApi(self.authority, self.user_pool))
         portal = Portal(self.portal_config, connect_to=lambda: [f"http://{host}:{moto_port}"])
         self.gateway = Gateway(self.invoker, self.authority, helpers, self.snapshots.changed,
                                Cors(self.names.cors_configuration()), portal)

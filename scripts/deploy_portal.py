@@ -38,6 +38,8 @@ def portal_config(outputs: dict[str, str], region: str) -> dict[str, str]:
         "authority": f"https://cognito-idp.{region}.amazonaws.com/{outputs['UserPoolId']}",
         "clientId": outputs["UserPoolClientId"],
         "logoutUrl": f"{outputs['ManagedLoginUrl']}/logout",
+        # Cognito's user API: a signed-in person's own calls (the authenticator app), with their access token.
+        "userPoolApiUrl": f"https://cognito-idp.{region}.amazonaws.com/",
         "stage": outputs.get("Stage", ""),
     }
 

@@ -5,7 +5,9 @@
 // The API is called with the ID token: it is the one that carries
 // `cognito:groups`, `custom:member_id` and `custom:affiliate` (a Cognito access
 // token has no custom attributes), and its `aud` is the app client id that the
-// API's JWT authorizer expects.
+// API's JWT authorizer expects. The access token (scope
+// `aws.cognito.signin.user.admin`) is for Cognito's own user API only: the
+// person's sign-in security (their authenticator app).
 import { OidcClient, User, UserManager, WebStorageStateStore, type UserManagerSettings } from "oidc-client-ts";
 import type { PortalConfig } from "./config";
 
@@ -13,12 +15,16 @@ export type Group = "member" | "affiliate" | "naaei";
 
 export interface Session {
   idToken: string;
+  /** For Cognito's user API (GetUser, AssociateSoftwareToken...), never for the renewal API. */
+  accessToken: string;
   sub: string;
   groups: Group[];
   memberId?: string;
   affiliate?: string;
   /** The account's e-mail (Cognito's ID token has it with the `email` scope). */
   email?: string;
+  /** Groups the user pool withheld from this sign-in until the account has an authenticator app. */
+  mfaRequiredFor: Group[];
   expiresAt?: number;
 }
 
@@ -43,11 +49,14 @@ function sessionOf(user: User | null): Session | null {
   const claims = user.profile as Record<string, unknown>;
   return {
     idToken: user.id_token,
+    accessToken: user.access_token,
     sub: String(claims.sub),
     groups: groupsOf(claims["cognito:groups"]),
     memberId: (claims["custom:member_id"] as string | undefined) || undefined,
     affiliate: (claims["custom:affiliate"] as string | undefined) || undefined,
     email: (claims.email as string | undefined) || undefined,
+    // The pre-token-generation trigger's claim: space-separated group names.
+    mfaRequiredFor: groupsOf(claims.mfa_required_for),
     expiresAt: user.expires_at,
   };
 }
@@ -60,7 +69,7 @@ export async function createAuth(config: PortalConfig): Promise<Auth> {
     redirect_uri: `${origin}/auth/callback`,
     post_logout_redirect_uri: `${origin}/signed-out`,
     response_type: "code",
-    scope: "openid email profile",
+    scope: "openid email profile aws.cognito.signin.user.admin",
     userStore: new WebStorageStateStore({ store: window.sessionStorage }),
     stateStore: new WebStorageStateStore({ store: window.sessionStorage }),
     // Renews with the refresh token shortly before the ID token expires.
@@ -75,7 +84,12 @@ export async function createAuth(config: PortalConfig): Promise<Auth> {
     listeners.forEach((listener) => listener(next));
   };
   manager.events.addUserLoaded((user) => publish(sessionOf(user)));
-  manager.events.addUserUnloaded(() => publish(null));
+  // While signing out, the page stays as it is until the browser leaves for managed login's /logout:
+  // publishing "no session" would make a signed-in page start a new sign-in, racing the sign-out.
+  let signingOut = false;
+  manager.events.addUserUnloaded(() => {
+    if (!signingOut) publish(null);
+  });
   manager.events.addAccessTokenExpired(() => {
     void manager.removeUser();
     window.location.assign("/signed-out?reason=expired");
@@ -104,6 +118,7 @@ export async function createAuth(config: PortalConfig): Promise<Auth> {
       return state.returnTo && state.returnTo.startsWith("/") && !state.returnTo.startsWith("//") ? state.returnTo : "/";
     },
     async signOut() {
+      signingOut = true;
       await manager.removeUser();
       const url = new URL(config.logoutUrl);
       url.searchParams.set("client_id", config.clientId);

@@ -9,6 +9,8 @@ export interface PortalConfig {
   clientId: string;
   /** Cognito's managed-login /logout (not in its discovery document). */
   logoutUrl: string;
+  /** Cognito's user API (https://cognito-idp.<region>.amazonaws.com/): the person's own sign-in security. */
+  userPoolApiUrl?: string;
   stage?: string;
 }
 

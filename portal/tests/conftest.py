@@ -170,7 +170,7 @@ def check_page(page: Page, name: str) -> None:
 DOCUMENTED = {"member-dashboard", "member-cec-form", "member-cecs-submitted", "member-contact-error",
               "office-roster-preview", "staff-rule-set", "staff-invoice-run", "staff-review",
               "staff-import-done", "member-not-linked", "staff-member-activity", "staff-reports-export",
-              "staff-deadline-run", "office-renewals"}
+              "staff-deadline-run", "office-renewals", "staff-needs-authenticator", "account-security-scan"}
 
 
 def expect_no_busy(page: Page) -> None:

@@ -42,7 +42,8 @@ def test_config_names_the_api_the_user_pool_and_managed_login():
     assert config == {"apiUrl": OUTPUTS["ApiUrl"],
                       "authority": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool",
                       "clientId": "client-1",
-                      "logoutUrl": "https://renewal-dev.auth.us-east-1.amazoncognito.com/logout", "stage": ""}
+                      "logoutUrl": "https://renewal-dev.auth.us-east-1.amazoncognito.com/logout",
+                      "userPoolApiUrl": "https://cognito-idp.us-east-1.amazonaws.com/", "stage": ""}
     json.dumps(config)
 
 

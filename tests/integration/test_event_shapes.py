@@ -151,10 +151,17 @@ def test_schedule_sample_is_what_the_local_stack_sends(path: Path) -> None:
 def test_user_pool_trigger_sample_is_what_the_local_pool_sends(path: Path) -> None:
     sample = json.loads(path.read_text())
     function = template.functions()[path.parent.name]
-    assert [t["trigger"] for t in function.cognito_triggers] == ["PostConfirmation"]
+    [trigger] = [t["trigger"] for t in function.cognito_triggers]
 
-    built = cognito.post_confirmation_event(sample["userPoolId"], sample["callerContext"]["clientId"],
-                                            sample["userName"], dict(sample["request"]["userAttributes"]))
+    if trigger == cognito.PRE_TOKEN_GENERATION:
+        built = cognito.pre_token_generation_event(
+            sample["userPoolId"], sample["callerContext"]["clientId"], sample["userName"],
+            dict(sample["request"]["userAttributes"]), sample["request"]["groupConfiguration"]["groupsToOverride"],
+            sample["triggerSource"])
+    else:
+        assert trigger == cognito.POST_CONFIRMATION
+        built = cognito.post_confirmation_event(sample["userPoolId"], sample["callerContext"]["clientId"],
+                                                sample["userName"], dict(sample["request"]["userAttributes"]))
 
     assert shape_differences(sample, built) == []
     assert built["triggerSource"] == sample["triggerSource"]

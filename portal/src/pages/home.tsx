@@ -11,7 +11,8 @@ export function Home() {
   if (!session) return <Welcome />;
   if (session.groups.includes("member")) return <Dashboard />;
   // Signed up, but no member record matched the e-mail (or staff have not linked it yet).
-  if (session.groups.length === 0) return <NotLinked />;
+  // (Unless the user pool withheld their staff group: their start page says how to get it.)
+  if (session.groups.length === 0 && session.mfaRequiredFor.length === 0) return <NotLinked />;
   return <StaffStart />;
 }
 
@@ -57,7 +58,12 @@ function StaffStart() {
   return (
     <section>
       <h1>Start</h1>
-      {sections.length === 0 ? (
+      {sections.length === 0 && session?.mfaRequiredFor.length ? (
+        <p>
+          Your pages open once your account has an authenticator app: <a href="/account/security">set one up</a>, then
+          sign out and sign in again.
+        </p>
+      ) : sections.length === 0 ? (
         <p>
           Your account has no role yet, so there is nothing to show. Ask the institute to link your account to your member
           record or to give it a role.

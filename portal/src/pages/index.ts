@@ -17,6 +17,7 @@ import { Waivers } from "./member/waivers";
 import { FormsToSign } from "./affiliate/forms";
 import { OfficeRenewals } from "./affiliate/renewals";
 import { Roster } from "./affiliate/roster";
+import { SignInSecurity } from "./account/security";
 import { Callback } from "./public/callback";
 import { SignedOut } from "./public/signed-out";
 import { Verify } from "./public/verify";
@@ -48,6 +49,8 @@ export const pages: Page[] = [
   { path: "/auth/callback", component: Callback, public: true },
   { path: "/signed-out", component: SignedOut, public: true },
   { path: "/verify/:number", component: Verify, public: true },
+  // Every signed-in person: their authenticator app.
+  { path: "/account/security", component: SignInSecurity },
   { path: "/contact", component: Contact, group: "member" },
   { path: "/pay/:invoiceId", component: Pay, group: "member" },
   { path: "/pay/:invoiceId/done", component: PayReturn, group: "member" },

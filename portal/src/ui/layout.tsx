@@ -5,7 +5,8 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { useApp } from "../app-context";
-import { navigation } from "../pages";
+import { groupNames, navigation } from "../pages";
+import { SECURITY_PATH } from "../pages/account/security";
 import { SITE } from "./hooks";
 
 export function Layout({ children }: { children: ComponentChildren }) {
@@ -40,6 +41,9 @@ export function Layout({ children }: { children: ComponentChildren }) {
               <>
                 {/* Who is signed in, in the words they know: a member id, the office, the e-mail; Cognito's sub is a UUID. */}
                 <span class="who">{session.memberId ?? session.affiliate ?? session.email ?? session.sub}</span>
+                <a href={SECURITY_PATH} class="small" aria-current={path === SECURITY_PATH ? "page" : undefined}>
+                  Sign-in security
+                </a>
                 <button type="button" class="outline secondary small" onClick={() => void auth.signOut()}>
                   Sign out
                 </button>
@@ -69,6 +73,15 @@ export function Layout({ children }: { children: ComponentChildren }) {
           </div>
         )}
       </header>
+      {session && session.mfaRequiredFor.length > 0 && path !== SECURITY_PATH && (
+        // The pre-token-generation trigger withheld a staff group from this sign-in: say why, and where to fix it.
+        <div class="container">
+          <p class="notice notice-warn mfa-banner">
+            Your {session.mfaRequiredFor.map((g) => groupNames[g]).join(" and ")} access needs an authenticator app.{" "}
+            <a href={SECURITY_PATH}>Set one up</a>
+          </p>
+        </div>
+      )}
       <main id="main" class="container" tabIndex={-1} ref={main}>
         {children}
       </main>
