@@ -45,11 +45,13 @@ def prepare_process(extra_env: dict[str, str] | None = None) -> None:
         os.environ.pop(name, None)
     os.environ.update(FAKE_AWS_ENV)
     os.environ.update(extra_env or {})
-    # moto deep-copies a whole table per transaction item, a cost DynamoDB does not
-    # have: without this, times at 10,000 members measure moto's copies.
-    from local import moto_transactions
+    # moto deep-copies a whole table per transaction item, and lists (and sorts) the
+    # whole table for every Query, costs DynamoDB does not have: without these, times
+    # at 10,000 members measure moto.
+    from local import moto_queries, moto_transactions
 
     moto_transactions.install()
+    moto_queries.install()
 
 
 class AwsCallCounter:

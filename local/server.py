@@ -25,8 +25,8 @@ from typing import Any
 import boto3
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from local import (alarms, auth, cognito, cognito_user_api, moto_transactions, oidc, outbox, pipes, resources,
-                   s3_policy, seed, sqs, state, template)
+from local import (alarms, auth, cognito, cognito_user_api, moto_queries, moto_transactions, oidc, outbox, pipes,
+                   resources, s3_policy, seed, sqs, state, template)
 from local import stripe as local_stripe
 from local.cors import Cors
 from local.gateway import Gateway
@@ -105,6 +105,7 @@ class LocalStack:
         # moto's server logs every AWS call through werkzeug's logger; only its warnings matter here.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         moto_transactions.install()  # transactions cost the items they touch, not the table
+        moto_queries.install()  # a Query costs its partition, not the table
         # MOTO_PORT fixes moto's port, so the AWS CLI (or a test) can look at the stack's table and queues.
         self.moto = s3_policy.MotoServer(ip_address="127.0.0.1", port=int(os.environ.get("MOTO_PORT") or 0),
                                          verbose=False)

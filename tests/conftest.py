@@ -23,10 +23,12 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 os.environ.setdefault("PAGE_TOKEN_KEY", "test-page-token-key")
 
 # The local stack and the benchmarks run moto with transactions that back up the
-# items they touch rather than whole tables; the tests run the same moto.
-from local import moto_transactions  # noqa: E402
+# items they touch rather than whole tables, and queries that read their partition
+# rather than the whole table; the tests run the same moto.
+from local import moto_queries, moto_transactions  # noqa: E402
 
 moto_transactions.install()
+moto_queries.install()
 
 
 def pytest_configure(config) -> None:
