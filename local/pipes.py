@@ -77,13 +77,16 @@ class StreamPipe:
         plain = json.loads(json.dumps(record, default=str))
         return not self.patterns or any(p.matches_event(plain) for p in self.patterns)
 
-    def pump(self) -> int:
-        """Sends every matching record the stream has gained; returns how many."""
+    def pump(self, at_most: int | None = None) -> int:
+        """Sends every matching record the stream has gained (or, with `at_most`,
+        steps of that many records until one matched: a benchmark feeds the queue
+        as it drains, so moto's queue, whose every call costs its length, stays
+        short); returns how many."""
         sent = 0
         with self._lock:
             iterator = self._iterator or self._first_iterator()
             while True:
-                response = self.streams.get_records(ShardIterator=iterator, Limit=1000)
+                response = self.streams.get_records(ShardIterator=iterator, Limit=at_most or 1000)
                 records = response.get("Records") or []
                 messages = [render(self.input_template, r) for r in records if self.matches(r)]
                 for start in range(0, len(messages), 10):
@@ -92,7 +95,7 @@ class StreamPipe:
                 sent += len(messages)
                 # Only once the batch is in the queue does the pipe move past it.
                 iterator = self._iterator = response["NextShardIterator"]
-                if not records:
+                if not records or (at_most and sent):
                     return sent
 
 
