@@ -148,3 +148,13 @@ def run_deadlines(client: Client, staff: str, timeout: float = 90.0) -> dict[str
             return run
         time.sleep(0.2)
     raise AssertionError(f"deadline run still running: {run}")
+
+
+def eventually(probe, timeout_s: float = 20.0):
+    """Polls `probe` until it returns something truthy (or the time is up: its last answer)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = probe()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)

@@ -18,7 +18,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from .stack import Client, LocalServer, free_port, season_rule_set
+from .stack import Client, LocalServer, eventually, free_port, season_rule_set
 
 YEAR = 2034
 TODAY = f"{YEAR - 1}-12-20"  # inside the reminder window: the run has notices to send
@@ -39,15 +39,6 @@ def aws(service: str, endpoint: str):
                         aws_access_key_id="local", aws_secret_access_key="local")
 
 
-def poll(fetch, timeout_s: float = 60.0):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        found = fetch()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.3)
-
-
 def test_a_page_that_fails_every_delivery_ends_its_run_failed_and_alarmed(stack) -> None:
     client, moto = stack
     staff = client.staff_token()
@@ -59,8 +50,8 @@ def test_a_page_that_fails_every_delivery_ends_its_run_failed_and_alarmed(stack)
     assert client.request("PUT", f"/admin/members/{MEMBER}", token=staff, json=body).status_code in (200, 201)
     started = client.request("POST", "/admin/invoice-runs", token=staff, json={"renewal_year": YEAR})
     assert started.status_code == 202, started.text
-    invoice_run = poll(lambda: (r := client.request("GET", f"/admin/invoice-runs/{started.json()['run_id']}",
-                                                    token=staff).json())["status"] != "running" and r)
+    invoice_run = eventually(lambda: (r := client.request("GET", f"/admin/invoice-runs/{started.json()['run_id']}",
+                                                    token=staff).json())["status"] != "running" and r, timeout_s=60.0)
     assert invoice_run and invoice_run["status"] == "completed", invoice_run
 
     # The fault: the invoice's due date damaged behind the API's back.
@@ -84,7 +75,7 @@ def test_a_page_that_fails_every_delivery_ends_its_run_failed_and_alarmed(stack)
         run = client.request("GET", f"/admin/deadline-runs/{run_id}", token=staff).json()
         return run if run["status"] != "running" else None
 
-    run = poll(ended)
+    run = eventually(ended, timeout_s=60.0)
     assert run is not None, "the run still reads running: the dead letter never reached its owner"
     assert run["status"] == "failed" and run["finished_at"] and run["renewals_seen"] == 0, run
     # The page is kept, with the error, for a replay once the item is mended (docs/operations.md).

@@ -3,12 +3,11 @@ marked failed and in the alarms the template declares, never in silence."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
 
-from .stack import Client
+from .stack import Client, eventually
 
 # A year nobody's rule set covers, so the 1 October run has nothing to invoice with.
 FIRED_ON = "2061-10-01"
@@ -19,15 +18,6 @@ def on_the_first_of_october(client: Client) -> Iterator[None]:
     assert client.request("PUT", "/_local/clock", json={"today": FIRED_ON}).status_code == 200
     yield
     client.request("DELETE", "/_local/clock")
-
-
-def eventually(probe, timeout_s: float = 20.0):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        found = probe()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.2)
 
 
 def test_an_invoice_run_without_a_rule_set_ends_failed_and_alarmed(client: Client, on_the_first_of_october) -> None:
