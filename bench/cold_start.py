@@ -9,8 +9,11 @@ and would compile them at every cold start; pip-installed dependencies come
 with their bytecode), and put on sys.path
 as /var/task and /opt/python are. The subprocess gets the environment Lambda
 would give it (template Globals + the runtime's variables) and fake credentials.
-Baseline runs are interleaved with the function runs, so machine noise hits
-both alike.
+Every function run is paired with a baseline run made just before it, and the
+ratio is the median of the pairs' ratios: this machine's speed drifts by 10 %
+and more from one second to the next (shared CPUs), and a ratio of two medians
+taken over different moments moved a function by 0.15 between two runs; a
+pair shares its moment.
 
 `python -m bench.cold_start importtime [FunctionLogicalId]` prints the imports
 that cost the most (python -X importtime), to see what to defer or drop.
@@ -34,7 +37,6 @@ from bench import harness
 from scripts.compile_build import compile_tree
 
 GOAL_RATIO = 1.3
-BASELINE_EVERY = 2  # functions measured per baseline run
 TABLE = "renewal-bench"
 
 # Timed inside the subprocess, around the import only (interpreter start-up is
@@ -116,22 +118,23 @@ def run(runs: int = 7, warmup: int = 1) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as scratch:
         packages = [Package(function, Path(scratch)) for function in functions.values()]
         for round_ in range(warmup + runs):
-            # A baseline before every BASELINE_EVERY functions, so a noisy moment
-            # hits both; the order rotates so no function always follows a baseline.
+            # A baseline just before every function run, its pair (the same moment of the
+            # machine); the order of the functions rotates from round to round.
             shift = round_ % len(packages)
-            for position, package in enumerate(packages[shift:] + packages[:shift]):
-                if position % BASELINE_EVERY == 0:
-                    baseline = package.measure("baseline")
-                    if round_ >= warmup:
-                        baselines.append(baseline["seconds"])
-                        baseline_cpu.append(baseline["cpu_seconds"])
-                        modules["baseline"] = baseline["modules"]
+            for package in packages[shift:] + packages[:shift]:
+                baseline = package.measure("baseline")
+                if round_ >= warmup:
+                    baselines.append(baseline["seconds"])
+                    baseline_cpu.append(baseline["cpu_seconds"])
+                    modules["baseline"] = baseline["modules"]
                 handler = package.measure("function")
                 if round_ < warmup:
                     continue
                 per = samples[package.function.logical_id]
                 per["function"].append(handler["seconds"])
                 per["function_cpu"].append(handler["cpu_seconds"])
+                per["paired"].append(handler["seconds"] / baseline["seconds"])
+                per["paired_cpu"].append(handler["cpu_seconds"] / baseline["cpu_seconds"])
                 if handler["client_seconds"] is not None:
                     per["with_client"].append(handler["seconds"] + handler["client_seconds"])
                 modules[package.function.logical_id] = handler["modules"]
@@ -141,8 +144,8 @@ def run(runs: int = 7, warmup: int = 1) -> list[dict[str, Any]]:
     for logical_id in functions:
         per = samples[logical_id]
         function_median = statistics.median(per["function"])
-        # Judged on the two decimals the table shows.
-        ratio = round(function_median / baseline_median, 2)
+        # The median of the paired ratios, judged on the two decimals the table shows.
+        ratio = round(statistics.median(per["paired"]), 2)
         rows.append(
             {
                 "function": logical_id,
@@ -162,7 +165,10 @@ def run(runs: int = 7, warmup: int = 1) -> list[dict[str, Any]]:
                 # other load on the machine barely moves; wall time is the goal's measure.
                 "import_cpu_median_ms": round(statistics.median(per["function_cpu"]) * 1000, 1),
                 "baseline_cpu_median_ms": round(baseline_cpu_median * 1000, 1),
-                "cpu_ratio": round(statistics.median(per["function_cpu"]) / baseline_cpu_median, 2),
+                "cpu_ratio": round(statistics.median(per["paired_cpu"]), 2),
+                # The spread of the paired ratios: how far one pair can stray.
+                "ratio_low": round(min(per["paired"]), 2),
+                "ratio_high": round(max(per["paired"]), 2),
                 "modules_loaded": modules[logical_id],
                 "baseline_modules_loaded": modules["baseline"],
                 "runs": len(per["function"]),

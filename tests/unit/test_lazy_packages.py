@@ -118,3 +118,69 @@ import sourceless
 print(json.dumps({"lazy": lazy, "name": sourceless.NAME}))
 """, str(tmp_path)))
     assert loaded == {"lazy": False, "name": "from names"}
+
+
+def test_asyncio_is_not_run_by_the_libraries_that_only_import_it() -> None:
+    # The batch processor and stripe import asyncio at the top for their async paths;
+    # the functions run neither, so the module stays unrun (about 20 ms of a cold start).
+    loaded = json.loads(_fresh("""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from renewal import lazy_packages
+lazy_packages.install()
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+import stripe
+processor = BatchProcessor(event_type=EventType.SQS)
+seen = []
+event = {"Records": [{"messageId": "m1", "receiptHandle": "r", "body": "{}", "attributes": {}, "messageAttributes": {},
+                      "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:1:q",
+                      "awsRegion": "us-east-1"}]}
+answer = process_partial_response(event=event, record_handler=lambda record: seen.append(record.message_id), processor=processor)
+print(json.dumps({"answer": answer, "seen": seen, "asyncio_ran": "asyncio.base_events" in sys.modules}))
+"""))
+    assert loaded == {"answer": {"batchItemFailures": []}, "seen": ["m1"], "asyncio_ran": False}
+
+
+def test_deferred_asyncio_is_the_whole_module_at_its_first_use() -> None:
+    used = json.loads(_fresh("""
+import json, sys, threading
+sys.path.insert(0, sys.argv[1])
+from renewal import lazy_packages
+lazy_packages.install()
+import asyncio
+unrun = "asyncio.base_events" not in sys.modules
+import asyncio.events  # a submodule before the package has run
+from asyncio import sleep
+async def answer():
+    await sleep(0)
+    return 42
+results = []
+threads = [threading.Thread(target=lambda: results.append(asyncio.run(answer()))) for _ in range(4)]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+print(json.dumps({"unrun": unrun, "results": results, "same": sys.modules["asyncio"] is asyncio,
+                  "all": sorted(asyncio.__all__) == sorted(set(asyncio.__all__)) and "run" in asyncio.__all__}))
+"""))
+    assert used == {"unrun": True, "results": [42, 42, 42, 42], "same": True, "all": True}
+
+
+def test_a_deferred_module_that_fails_to_run_fails_as_an_import_does_and_is_retried(tmp_path: Path) -> None:
+    (tmp_path / "flaky.py").write_text(
+        "import os\nif not os.path.exists(os.environ['READY']):\n    raise RuntimeError('not ready')\nVALUE = 7\n")
+    outcome = json.loads(_fresh("""
+import json, os, sys
+sys.path.insert(0, sys.argv[1]); sys.path.insert(0, sys.argv[2])
+os.environ["READY"] = os.path.join(sys.argv[2], "ready")
+from renewal import lazy_packages
+lazy_packages.defer("flaky")
+import flaky
+try:
+    flaky.VALUE
+    first = "ran"
+except RuntimeError as error:
+    first = str(error)
+open(os.environ["READY"], "w").close()
+import flaky as again
+print(json.dumps({"first": first, "then": again.VALUE}))
+""", str(tmp_path)))
+    assert outcome == {"first": "not ready", "then": 7}

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from renewal.errors import Forbidden, Unauthorized
 
@@ -41,10 +40,9 @@ def parse_groups(raw: Any) -> frozenset[str]:
     return frozenset([text]) if text else frozenset()
 
 
-@dataclass(frozen=True)
-class Principal:
+class Principal(NamedTuple):
     sub: str
-    groups: frozenset[str] = field(default_factory=frozenset)
+    groups: frozenset[str] = frozenset()
     member_id: str | None = None
     affiliate: str | None = None
 

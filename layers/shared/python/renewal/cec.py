@@ -6,15 +6,13 @@ a member's record counts toward a renewal year. Pure functions; every number
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, NamedTuple, Self
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from renewal.model import Date, Model
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):
     """One activity type of the program (docs/domain.md, "CECs"): categories, not numbers."""
 
     label: str
@@ -56,8 +54,7 @@ def credit(contact_minutes: int, break_minutes: int) -> float:
     return math.floor(minutes * 2 / 60) / 2
 
 
-@dataclass(frozen=True)
-class Tally:
+class Tally(NamedTuple):
     approved: float = 0.0
     approved_in_network: float = 0.0
     in_review: float = 0.0

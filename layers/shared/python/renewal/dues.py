@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 REINSTATEMENT = "REINSTATEMENT"
 OPEN, PAID, VOID, REFUNDED, DISPUTED = "open", "paid", "void", "refunded", "disputed"
@@ -26,8 +25,7 @@ OPEN, PAID, VOID, REFUNDED, DISPUTED = "open", "paid", "void", "refunded", "disp
 PAYABLE = frozenset({OPEN, REFUNDED})
 
 
-@dataclass(frozen=True)
-class Owed:
+class Owed(NamedTuple):
     lines: tuple[dict[str, Any], ...]  # every line, void ones included, the fee line when owed
     fee_owed: bool
     total_cents: int

@@ -15,8 +15,7 @@ requirement. Pure functions of the member's credentials and the year's rule set.
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import Field
 
@@ -24,8 +23,7 @@ from renewal.model import Model
 from renewal.rules import RuleSet
 
 
-@dataclass(frozen=True)
-class Held:
+class Held(NamedTuple):
     code: str
     earned_on: dt.date
 
@@ -38,8 +36,7 @@ class InvoiceLine(Model):
     void_reason: str | None = None
 
 
-@dataclass(frozen=True)
-class Assessment:
+class Assessment(NamedTuple):
     renewable: tuple[str, ...]
     lines: tuple[InvoiceLine, ...]
     cec_required: float
@@ -94,8 +91,7 @@ def _first_year(credential: Held, rule_set: RuleSet) -> bool:
     return rule_set.first_year_cec_waived and rule_set.earning_window.holds(credential.earned_on)
 
 
-@dataclass(frozen=True)
-class Requirement:
+class Requirement(NamedTuple):
     cec_required: float
     in_network_required: float
     waived: bool

@@ -13,6 +13,13 @@ import Response`), and submodules import as usual. Only a package whose
 `__init__` is nothing but `from ... import ...` lines, `__all__` and a
 docstring is loaded so; any other (an upgrade that adds code there, a build
 shipped without sources) is imported as it is.
+
+It also defers `asyncio`, which Powertools' batch processor and the stripe SDK
+import at the top for their async code paths; these functions run neither
+(a batch is processed synchronously, Stripe is called through its synchronous
+client), and asyncio is some 20 ms of a cold start (bench/cold_start.py).
+The module is registered unexecuted; its first attribute look-up runs it,
+so any code that does use asyncio gets the whole module, only later.
 """
 
 from __future__ import annotations
@@ -21,15 +28,60 @@ import ast
 import importlib
 import importlib.util
 import sys
+import threading
 from typing import Any
 
 PACKAGES = ("aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes")
+# Imported by libraries for code paths these functions never run; run on first use.
+DEFERRED = ("asyncio",)
 
 
 def install() -> None:
     for name in PACKAGES:
         if name not in sys.modules:
             _load_lazily(name)
+    for name in DEFERRED:
+        if name not in sys.modules:
+            defer(name)
+
+
+def defer(name: str) -> None:
+    """Register module `name` without running it: `import name` binds it at no
+    cost, and its first look-up of an attribute it lacks (`name.run`, `from
+    name import run`, a submodule's import asking for `__path__`) runs the
+    module in place, once; other threads wait for it (the local stack runs
+    functions on threads). Unlike importlib's LazyLoader, the import
+    statement's own look-up of `__spec__` does not run it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+        return
+    module = importlib.util.module_from_spec(spec)
+    # Held back so that importing a submodule runs the package first, as it always does.
+    path = vars(module).pop("__path__", None)
+    lock = threading.RLock()
+    state = ["unrun"]
+
+    def __getattr__(attribute: str) -> Any:
+        with lock:  # re-entrant: the module's own code, running, passes; other threads wait
+            if state[0] == "unrun":
+                state[0] = "running"
+                if path is not None:
+                    module.__path__ = path
+                try:
+                    spec.loader.exec_module(module)  # type: ignore[union-attr]
+                except BaseException:
+                    sys.modules.pop(name, None)  # as a failed import leaves it: the next import tries again
+                    raise
+                finally:
+                    state[0] = "ran"
+                    if vars(module).get("__getattr__") is __getattr__:
+                        del module.__getattr__
+        if attribute in vars(module):
+            return vars(module)[attribute]
+        raise AttributeError(f"module {name!r} has no attribute {attribute!r}")
+
+    module.__getattr__ = __getattr__  # type: ignore[method-assign]
+    sys.modules[name] = module
 
 
 def exports(origin: str, package: str) -> tuple[dict[str, tuple[str, str]], list[str] | None] | None:

@@ -12,8 +12,8 @@ was read in (so a webhook racing an offline payment cannot pay twice).
 import datetime as dt
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
+from types import MappingProxyType
 
 from aws_lambda_powertools import Logger
 from pydantic import ConfigDict, Field, StringConstraints
@@ -38,8 +38,7 @@ EXTRA_REASONS = frozenset({"unknown_invoice", "second_payment", "amount_mismatch
                            "invoice_void", "invoice_disputed", "invoice_refunded", "invoice_open"})
 
 
-@dataclass
-class Incoming:
+class Incoming(NamedTuple):
     """A payment as it arrives, before it is matched to its invoice."""
 
     payment_id: str
@@ -50,14 +49,13 @@ class Incoming:
     received_at: str
     reference: str | None = None
     event_id: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = MappingProxyType({})  # read only: one default shared by all
     # The day whose amount due the payment must match: a check's `received_on`,
     # the day a Checkout Session quoted its amount. None: today.
     fee_day: dt.date | None = None
 
 
-@dataclass
-class Outcome:
+class Outcome(NamedTuple):
     result: Literal["applied", "flagged", "duplicate"]
     reason: str | None = None
     invoice: dict[str, Any] | None = None

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from renewal import cec, invoicing
 from renewal.credentials import CredentialCode
@@ -79,8 +78,7 @@ def submitted_activities(submission: Mapping[str, Any]) -> list[dict[str, Any]]:
             for a in submission.get("activities", [])]
 
 
-@dataclass(frozen=True)
-class YearStanding:
+class YearStanding(NamedTuple):
     status: str
     paid: bool
     cec_complete: bool
