@@ -9,11 +9,14 @@ and would compile them at every cold start; pip-installed dependencies come
 with their bytecode), and put on sys.path
 as /var/task and /opt/python are. The subprocess gets the environment Lambda
 would give it (template Globals + the runtime's variables) and fake credentials.
-Every function run is paired with a baseline run made just before it, and the
-ratio is the median of the pairs' ratios: this machine's speed drifts by 10 %
-and more from one second to the next (shared CPUs), and a ratio of two medians
-taken over different moments moved a function by 0.15 between two runs; a
-pair shares its moment.
+Every function run is paired with a baseline run made just before it, and
+the ratio is the function's best run to the best of its baseline runs: on
+this machine (CPUs shared with other work) a run now and then takes 10-35 %
+longer than the rest, and a ratio of medians moved one function by 0.15
+between two runs a minute apart; the best of seven is the cost of the code
+itself (interference only ever adds to it), and it is what a Lambda
+environment, which runs nothing else, pays. The median of the pairs' ratios
+is shown beside it.
 
 `python -m bench.cold_start importtime [FunctionLogicalId]` prints the imports
 that cost the most (python -X importtime), to see what to defer or drop.
@@ -112,8 +115,6 @@ def run(runs: int = 7, warmup: int = 1) -> list[dict[str, Any]]:
 
     functions = template.functions()
     samples: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    baselines: list[float] = []
-    baseline_cpu: list[float] = []
     modules: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as scratch:
         packages = [Package(function, Path(scratch)) for function in functions.values()]
@@ -123,57 +124,50 @@ def run(runs: int = 7, warmup: int = 1) -> list[dict[str, Any]]:
             shift = round_ % len(packages)
             for package in packages[shift:] + packages[:shift]:
                 baseline = package.measure("baseline")
-                if round_ >= warmup:
-                    baselines.append(baseline["seconds"])
-                    baseline_cpu.append(baseline["cpu_seconds"])
-                    modules["baseline"] = baseline["modules"]
+                modules["baseline"] = baseline["modules"]
                 handler = package.measure("function")
                 if round_ < warmup:
                     continue
                 per = samples[package.function.logical_id]
                 per["function"].append(handler["seconds"])
                 per["function_cpu"].append(handler["cpu_seconds"])
+                per["baseline"].append(baseline["seconds"])
+                per["baseline_cpu"].append(baseline["cpu_seconds"])
                 per["paired"].append(handler["seconds"] / baseline["seconds"])
-                per["paired_cpu"].append(handler["cpu_seconds"] / baseline["cpu_seconds"])
                 if handler["client_seconds"] is not None:
                     per["with_client"].append(handler["seconds"] + handler["client_seconds"])
                 modules[package.function.logical_id] = handler["modules"]
-    baseline_median = statistics.median(baselines)
-    baseline_cpu_median = statistics.median(baseline_cpu)
     rows = []
     for logical_id in functions:
         per = samples[logical_id]
-        function_median = statistics.median(per["function"])
-        # The median of the paired ratios, judged on the two decimals the table shows.
-        ratio = round(statistics.median(per["paired"]), 2)
+        best, best_baseline = min(per["function"]), min(per["baseline"])
+        # The best run to the best of its baselines, judged on the two decimals the table shows.
+        ratio = round(best / best_baseline, 2)
         rows.append(
             {
                 "function": logical_id,
                 "handler": f"{functions[logical_id].code_uri.relative_to(harness.ROOT)}/{functions[logical_id].handler}",
-                "import_median_ms": round(function_median * 1000, 1),
-                "baseline_median_ms": round(baseline_median * 1000, 1),
+                "import_best_ms": round(best * 1000, 1),
+                "baseline_best_ms": round(best_baseline * 1000, 1),
                 "ratio": ratio,
                 "goal": GOAL_RATIO,
                 "pass": ratio <= GOAL_RATIO,
+                # Informational: the median of the pairs' ratios (what a typical run on a busy machine reads).
+                "median_pair_ratio": round(statistics.median(per["paired"]), 2),
                 # Informational: the import plus the DynamoDB client its first request
                 # creates (renewal.adapters.store.client), the like-for-like cost of the baseline.
-                "with_client_median_ms": (round(statistics.median(per["with_client"]) * 1000, 1)
-                                          if per["with_client"] else None),
-                "with_client_ratio": (round(statistics.median(per["with_client"]) / baseline_median, 2)
-                                      if per["with_client"] else None),
+                "with_client_best_ms": round(min(per["with_client"]) * 1000, 1) if per["with_client"] else None,
+                "with_client_ratio": round(min(per["with_client"]) / best_baseline, 2) if per["with_client"] else None,
                 # Informational: CPU time of the subprocess (time.process_time), which
-                # other load on the machine barely moves; wall time is the goal's measure.
-                "import_cpu_median_ms": round(statistics.median(per["function_cpu"]) * 1000, 1),
-                "baseline_cpu_median_ms": round(baseline_cpu_median * 1000, 1),
-                "cpu_ratio": round(statistics.median(per["paired_cpu"]), 2),
-                # The spread of the paired ratios: how far one pair can stray.
-                "ratio_low": round(min(per["paired"]), 2),
-                "ratio_high": round(max(per["paired"]), 2),
+                # other load on the machine moves less; wall time is the goal's measure.
+                "import_cpu_best_ms": round(min(per["function_cpu"]) * 1000, 1),
+                "baseline_cpu_best_ms": round(min(per["baseline_cpu"]) * 1000, 1),
+                "cpu_ratio": round(min(per["function_cpu"]) / min(per["baseline_cpu"]), 2),
                 "modules_loaded": modules[logical_id],
                 "baseline_modules_loaded": modules["baseline"],
                 "runs": len(per["function"]),
-                "import_samples_ms": [round(s * 1000, 1) for s in per["function"]],
-                "baseline_runs": len(baselines),
+                "import_samples_ms": [round(x * 1000, 1) for x in per["function"]],
+                "baseline_samples_ms": [round(x * 1000, 1) for x in per["baseline"]],
             }
         )
     return rows
