@@ -6,10 +6,19 @@ import { useState } from "preact/hooks";
 import { useApp } from "../../app-context";
 import { must, type Schemas } from "../../api/client";
 import { day, when } from "../../ui/format";
-import { usePageTitle, useLoad, usePoll, useSubmit } from "../../ui/hooks";
-import { RunBadge, Empty, Failed, Show, TableScroll } from "../../ui/states";
+import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
+import { RunBar, RunCard, RunsTable, useRun, type Column } from "../../ui/runs";
+import { RunBadge, Empty, Failed, Show } from "../../ui/states";
 
-type DeadlineRun = Schemas["DeadlineRun"];
+const COLUMNS: Column<Schemas["DeadlineRun"]>[] = [
+  { label: "As of", cell: (r) => day(r.as_of, "short"), kind: "nowrap" },
+  { label: "Status", cell: (r) => <RunBadge status={r.status} /> },
+  { label: "Seen", cell: (r) => r.renewals_seen, kind: "amount" },
+  { label: "Lapsed", cell: (r) => r.lapsed, kind: "amount" },
+  { label: "Fees", cell: (r) => r.reinstatement_fees_added, kind: "amount" },
+  { label: "Notices", cell: (r) => r.reminders_sent, kind: "amount" },
+  { label: "Failed", cell: (r) => r.failed, kind: "amount" },
+];
 
 export function DeadlineRuns() {
   usePageTitle("Deadline runs");
@@ -38,34 +47,7 @@ export function DeadlineRuns() {
         <h2 id="past-deadline-runs">Past deadline runs</h2>
         <Show load={past} what="Loading runs">
           {(page) => page.items.length === 0 ? <Empty>No deadline run yet.</Empty> : (
-            <TableScroll label="Past deadline runs">
-              <table class="counts">
-                <thead>
-                  <tr>
-                    <th scope="col">As of</th>
-                    <th scope="col">Status</th>
-                    <th scope="col" class="amount">Seen</th>
-                    <th scope="col" class="amount">Lapsed</th>
-                    <th scope="col" class="amount">Fees</th>
-                    <th scope="col" class="amount">Notices</th>
-                    <th scope="col" class="amount">Failed</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.items.map((r: DeadlineRun) => (
-                    <tr key={r.run_id}>
-                      <td class="nowrap">{day(r.as_of, "short")}</td>
-                      <td><RunBadge status={r.status} /></td>
-                      <td class="amount">{r.renewals_seen}</td>
-                      <td class="amount">{r.lapsed}</td>
-                      <td class="amount">{r.reinstatement_fees_added}</td>
-                      <td class="amount">{r.reminders_sent}</td>
-                      <td class="amount">{r.failed}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableScroll>
+            <RunsTable label="Past deadline runs" rows={page.items} rowKey={(r) => r.run_id} columns={COLUMNS} />
           )}
         </Show>
       </section>
@@ -75,27 +57,17 @@ export function DeadlineRuns() {
 
 function DeadlineProgress({ runId, onDone }: { runId: string; onDone: () => void }) {
   const { api } = useApp();
-  const [run, setRun] = useState<DeadlineRun>();
-  usePoll(async () => {
-    const current = await must(api.GET("/admin/deadline-runs/{run_id}", { params: { path: { run_id: runId } } }));
-    setRun(current);
-    if (current.status !== "running") onDone();
-    return current.status !== "running";
-  }, 1000, true);
+  const run = useRun(() => must(api.GET("/admin/deadline-runs/{run_id}", { params: { path: { run_id: runId } } })), onDone);
   if (!run) return <p aria-busy="true">Starting…</p>;
   const finished = run.status !== "running";
   return (
-    <article class="card" aria-labelledby="deadline-progress">
-      <div class="card-header">
-        <h2 id="deadline-progress" class="h3">Deadline run as of {day(run.as_of)}</h2>
-        <RunBadge status={run.status} />
-      </div>
-      <label for="deadline-bar">{finished ? `${run.renewals_seen} renewals checked` : `${run.renewals_seen} renewals checked so far`}</label>
-      {finished ? <progress id="deadline-bar" max={1} value={1} /> : <progress id="deadline-bar" />}
+    <RunCard id="deadline-progress" level={2} title={`Deadline run as of ${day(run.as_of)}`} status={run.status}>
+      <RunBar id="deadline-bar" finished={finished}
+        label={finished ? `${run.renewals_seen} renewals checked` : `${run.renewals_seen} renewals checked so far`} />
       <p aria-live="polite">
         {run.lapsed} lapsed, {run.reinstatement_fees_added} reinstatement fees added, {run.reminders_sent} notices sent, {run.failed} failed.
         {run.finished_at ? ` Finished ${when(run.finished_at)}.` : ""}
       </p>
-    </article>
+    </RunCard>
   );
 }

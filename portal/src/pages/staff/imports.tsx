@@ -8,12 +8,24 @@ import { useApp } from "../../app-context";
 import { ApiError, must, type Api, type Schemas } from "../../api/client";
 import { plural, when } from "../../ui/format";
 import { ErrorSummary, Field, SubmitButton } from "../../ui/forms";
-import { usePageTitle, useLoad, usePoll, useSubmit } from "../../ui/hooks";
+import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
+import { RunBar, RunCard, RunsTable, useRun, type Column } from "../../ui/runs";
 import { RunBadge, Empty, Show, TableScroll } from "../../ui/states";
 
 type Run = Schemas["ImportRun"];
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
 const SHOWN_ERRORS = 50;
+
+const PAST_COLUMNS: Column<Run>[] = [
+  { label: "Started", cell: (r) => when(r.started_at), kind: "nowrap" },
+  { label: "Kind", cell: (r) => (r.dry_run ? "Dry run" : r.invite ? "Import and invite" : "Import") },
+  { label: "Status", cell: (r) => <RunBadge status={r.status} /> },
+  { label: "Rows", cell: (r) => r.rows ?? "", kind: "amount" },
+  { label: "Created", cell: (r) => r.created, kind: "amount" },
+  { label: "Updated", cell: (r) => r.updated, kind: "amount" },
+  { label: "Unchanged", cell: (r) => r.unchanged, kind: "amount" },
+  { label: "Rejected", cell: (r) => r.rejected, kind: "amount" },
+];
 
 /** Sends the file to storage with the API's presigned POST; the upload's id. */
 async function uploadMemberFile(api: Api, file: File): Promise<string> {
@@ -155,37 +167,23 @@ export function ImportProgress({ importId, children, onDone }: {
   onDone?: () => void;
 }) {
   const { api } = useApp();
-  const [run, setRun] = useState<Run>();
-  usePoll(async () => {
-    const current = await must(api.GET("/admin/imports/{import_id}", { params: { path: { import_id: importId } } }));
-    setRun(current);
-    const finished = current.status !== "running";
-    if (finished) onDone?.();
-    return finished;
-  }, 1000, true);
+  const run = useRun(() => must(api.GET("/admin/imports/{import_id}", { params: { path: { import_id: importId } } })), onDone);
   if (!run) return <p aria-busy="true">Reading the file…</p>;
   const done = run.created + run.updated + run.unchanged + run.rejected;
-  const total = Math.max(run.rows ?? 0, done, 1);
   const finished = run.status !== "running";
   const id = `import-${importId}`;
   return (
-    <article class="card run" aria-labelledby={id}>
-      <div class="card-header">
-        <h3 id={id}>{run.dry_run ? "Dry run" : "Import"} started {when(run.started_at)}</h3>
-        <RunBadge status={run.status} />
-      </div>
+    <RunCard id={id} title={`${run.dry_run ? "Dry run" : "Import"} started ${when(run.started_at)}`} status={run.status}>
       {run.status === "failed" ? (
         <div class="notice notice-error" role="alert">
           <p>The file could not be imported: {run.message}</p>
         </div>
       ) : (
         <>
-          <label for={`${id}-bar`}>
-            {run.rows === null || run.rows === undefined
+          <RunBar id={`${id}-bar`} done={done} total={run.rows ?? 0} finished={finished}
+            label={run.rows === null || run.rows === undefined
               ? "Reading the file…"
-              : `${done} of ${plural(run.rows, "row")} ${finished ? "done" : "checked so far"}`}
-          </label>
-          <progress id={`${id}-bar`} max={total} value={finished ? total : done} />
+              : `${done} of ${plural(run.rows, "row")} ${finished ? "done" : "checked so far"}`} />
           <dl class="facts" aria-live="polite">
             <dt>{run.dry_run ? "Would be created" : "Created"}</dt>
             <dd>{run.created}</dd>
@@ -206,7 +204,7 @@ export function ImportProgress({ importId, children, onDone }: {
       )}
       {finished && run.errors_url && <RejectedRows url={run.errors_url} rejected={run.rejected} />}
       {children?.(run)}
-    </article>
+    </RunCard>
   );
 }
 
@@ -267,36 +265,7 @@ function PastImports({ round }: { round: number }) {
       <h2 id="past-title">Past imports</h2>
       <Show load={list} what="Loading past imports">
         {(page) => page.items.length === 0 ? <Empty>No file imported yet.</Empty> : (
-          <TableScroll label="Past imports">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Started</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Rows</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Updated</th>
-                  <th scope="col">Unchanged</th>
-                  <th scope="col">Rejected</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.items.map((run) => (
-                  <tr key={run.import_id}>
-                    <td class="nowrap">{when(run.started_at)}</td>
-                    <td>{run.dry_run ? "Dry run" : run.invite ? "Import and invite" : "Import"}</td>
-                    <td><RunBadge status={run.status} /></td>
-                    <td>{run.rows ?? ""}</td>
-                    <td>{run.created}</td>
-                    <td>{run.updated}</td>
-                    <td>{run.unchanged}</td>
-                    <td>{run.rejected}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableScroll>
+          <RunsTable label="Past imports" rows={page.items} rowKey={(r) => r.import_id} columns={PAST_COLUMNS} />
         )}
       </Show>
     </section>

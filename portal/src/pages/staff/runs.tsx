@@ -6,10 +6,19 @@ import { useApp } from "../../app-context";
 import { must, type Schemas } from "../../api/client";
 import { when, seasonYear } from "../../ui/format";
 import { ErrorSummary, SubmitButton, TextField } from "../../ui/forms";
-import { usePageTitle, useLoad, usePoll, useSubmit } from "../../ui/hooks";
-import { RunBadge, Empty, Show, TableScroll } from "../../ui/states";
+import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
+import { RunBar, RunCard, RunsTable, useRun, type Column } from "../../ui/runs";
+import { RunBadge, Empty, Show } from "../../ui/states";
 
-type Run = Schemas["InvoiceRun"];
+const COLUMNS: Column<Schemas["InvoiceRun"]>[] = [
+  { label: "Year", cell: (r) => r.renewal_year },
+  { label: "Started", cell: (r) => when(r.started_at), kind: "nowrap" },
+  { label: "Status", cell: (r) => <RunBadge status={r.status} /> },
+  { label: "Created", cell: (r) => r.invoices_created, kind: "amount" },
+  { label: "Already", cell: (r) => r.already_invoiced, kind: "amount" },
+  { label: "Not owed", cell: (r) => r.not_required, kind: "amount" },
+  { label: "Failed", cell: (r) => r.failed, kind: "amount" },
+];
 
 export function Runs() {
   usePageTitle("Invoice runs");
@@ -64,28 +73,15 @@ function StartRun({ defaultYear, onStarted }: { defaultYear: number; onStarted: 
 
 export function RunProgress({ runId, onDone }: { runId: string; onDone?: () => void }) {
   const { api } = useApp();
-  const [run, setRun] = useState<Run>();
-  usePoll(async () => {
-    const current = await must(api.GET("/admin/invoice-runs/{run_id}", { params: { path: { run_id: runId } } }));
-    setRun(current);
-    if (current.status !== "running") onDone?.();
-    return current.status !== "running";
-  }, 1000, true);
+  const run = useRun(() => must(api.GET("/admin/invoice-runs/{run_id}", { params: { path: { run_id: runId } } })), onDone);
   if (!run) return <p aria-busy="true">Starting run {runId}…</p>;
   const done = run.invoices_created + run.already_invoiced + run.not_required + run.failed;
   const finished = run.status !== "running";
-  const total = Math.max(run.members_seen, done, 1);
   const id = `run-${runId}`;
   return (
-    <article class="card run" aria-labelledby={id}>
-      <div class="card-header">
-        <h3 id={id}>{run.renewal_year} invoice run</h3>
-        <RunBadge status={run.status} />
-      </div>
-      <label for={`${id}-bar`}>
-        {finished ? `${done} of ${run.members_seen} members done` : `${done} of ${run.members_seen} members seen so far`}
-      </label>
-      <progress id={`${id}-bar`} max={total} value={finished ? total : done} />
+    <RunCard id={id} title={`${run.renewal_year} invoice run`} status={run.status}>
+      <RunBar id={`${id}-bar`} done={done} total={run.members_seen} finished={finished}
+        label={finished ? `${done} of ${run.members_seen} members done` : `${done} of ${run.members_seen} members seen so far`} />
       <dl class="facts" aria-live="polite">
         <dt>Invoices created</dt>
         <dd>{run.invoices_created}</dd>
@@ -104,7 +100,7 @@ export function RunProgress({ runId, onDone }: { runId: string; onDone?: () => v
           </>
         )}
       </dl>
-    </article>
+    </RunCard>
   );
 }
 
@@ -116,34 +112,7 @@ function PastRuns({ round }: { round: number }) {
       <h2 id="past-runs-title">Past invoice runs</h2>
       <Show load={runs} what="Loading runs">
         {(page) => page.items.length === 0 ? <Empty>No invoice run yet.</Empty> : (
-          <TableScroll label="Past invoice runs">
-            <table class="counts">
-              <thead>
-                <tr>
-                  <th scope="col">Year</th>
-                  <th scope="col">Started</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" class="amount">Created</th>
-                  <th scope="col" class="amount">Already</th>
-                  <th scope="col" class="amount">Not owed</th>
-                  <th scope="col" class="amount">Failed</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.items.map((r) => (
-                  <tr key={r.run_id}>
-                    <td>{r.renewal_year}</td>
-                    <td class="nowrap">{when(r.started_at)}</td>
-                    <td><RunBadge status={r.status} /></td>
-                    <td class="amount">{r.invoices_created}</td>
-                    <td class="amount">{r.already_invoiced}</td>
-                    <td class="amount">{r.not_required}</td>
-                    <td class="amount">{r.failed}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableScroll>
+          <RunsTable label="Past invoice runs" rows={page.items} rowKey={(r) => r.run_id} columns={COLUMNS} />
         )}
       </Show>
     </section>
