@@ -23,6 +23,8 @@ export interface Session {
   affiliate?: string;
   /** The account's e-mail (Cognito's ID token has it with the `email` scope). */
   email?: string;
+  /** The person's name, where the user pool has one (`name`, else `given_name` and `family_name`). */
+  name?: string;
   /** Groups the user pool withheld from this sign-in until the account has an authenticator app. */
   mfaRequiredFor: Group[];
   expiresAt?: number;
@@ -44,6 +46,11 @@ function groupsOf(value: unknown): Group[] {
   return list.filter((g): g is Group => g === "member" || g === "affiliate" || g === "naaei");
 }
 
+function nameOf(claims: Record<string, unknown>): string | undefined {
+  const text = (value: unknown) => (typeof value === "string" ? value.trim() : "");
+  return text(claims.name) || [text(claims.given_name), text(claims.family_name)].filter(Boolean).join(" ") || undefined;
+}
+
 function sessionOf(user: User | null): Session | null {
   if (!user || user.expired || !user.id_token) return null;
   const claims = user.profile as Record<string, unknown>;
@@ -55,6 +62,7 @@ function sessionOf(user: User | null): Session | null {
     memberId: (claims["custom:member_id"] as string | undefined) || undefined,
     affiliate: (claims["custom:affiliate"] as string | undefined) || undefined,
     email: (claims.email as string | undefined) || undefined,
+    name: nameOf(claims),
     // The pre-token-generation trigger's claim: space-separated group names.
     mfaRequiredFor: groupsOf(claims.mfa_required_for),
     expiresAt: user.expires_at,

@@ -170,7 +170,24 @@ def check_page(page: Page, name: str) -> None:
 DOCUMENTED = {"member-dashboard", "member-cec-form", "member-cecs-submitted", "member-contact-error",
               "office-roster-preview", "staff-rule-set", "staff-invoice-run", "staff-review",
               "staff-import-done", "member-not-linked", "staff-member-activity", "staff-reports-export",
-              "staff-deadline-run", "office-renewals", "staff-needs-authenticator", "account-security-scan"}
+              "staff-deadline-run", "office-renewals", "staff-needs-authenticator", "account-security-scan",
+              "staff-member-history", "staff-reports"}
+
+
+def expect_readable_on_a_phone(page: Page, table: Any, row_name: str, **values: str) -> None:
+    """At 390 px a row of `table` (a region) shows each column's name beside its value, every cell inside
+    the window and the region never wider than it shows: nothing to scroll sideways for."""
+    size = page.viewport_size or DESKTOP
+    page.set_viewport_size(PHONE)
+    try:
+        row = table.get_by_role("row", name=re.compile(row_name))
+        for label, value in values.items():
+            expect(row).to_contain_text(re.compile(rf"{label}\s+{re.escape(value)}"), use_inner_text=True)
+        for box in (cell.bounding_box() for cell in row.get_by_role("cell").all()):
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (row_name, box)
+        assert table.evaluate("region => region.scrollWidth <= region.clientWidth"), f"{row_name}: the table scrolls sideways"
+    finally:
+        page.set_viewport_size(size)
 
 
 def expect_no_busy(page: Page) -> None:
@@ -202,4 +219,5 @@ def wait_for(check, timeout_s: float = 20.0, every_s: float = 0.3):
         time.sleep(every_s)
 
 
-__all__ = ["YEAR", "TODAY", "put_member", "sign_in", "check_page", "api_token", "wait_for", "requests"]
+__all__ = ["YEAR", "TODAY", "put_member", "sign_in", "check_page", "api_token", "wait_for", "requests",
+           "expect_readable_on_a_phone"]

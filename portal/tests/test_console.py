@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import csv
 import re
+import uuid
 
 import requests
 from playwright.sync_api import Page, expect
 
-from conftest import YEAR, TODAY, api_token, check_page, put_member, sign_in, wait_for
+from conftest import YEAR, TODAY, api_token, check_page, expect_readable_on_a_phone, put_member, sign_in, wait_for
 
 AFFILIATE = {"sub": "aasc-office", "groups": ["affiliate"], "affiliate": "AASC"}
 
@@ -33,6 +34,16 @@ def staff_sign_in(page: Page, stack, start: str = "/") -> None:
     sign_in(page, stack.url, sub="staff-jo", groups="naaei", start=start)
 
 
+def history_entry(page: Page, action: str) -> dict[str, str]:
+    """One entry of the member record's history, as its reader sees it: each field's name beside its value."""
+    history = page.get_by_role("region", name="History", exact=True)
+    entry = history.get_by_role("listitem").filter(has_text=action)
+    expect(entry).to_have_count(1)
+    expect(entry.locator("dl.changes")).to_be_visible()
+    names, values = entry.locator("dt").all_inner_texts(), entry.locator("dd").all_inner_texts()
+    return dict(zip(names, values, strict=True))
+
+
 def invoice_run(stack, year: int = YEAR) -> None:
     staff = stack.staff_token()
     started = stack.request("POST", "/admin/invoice-runs", token=staff, json={"renewal_year": year})
@@ -47,6 +58,8 @@ def test_an_affiliate_posts_a_roster_found_by_name_and_the_member_sees_the_cecs(
     put_member(stack, "M-4002", "Sam", "Okafor", "CAM")
     office_sign_in(page, stack)
     expect(page.get_by_role("heading", name="Start")).to_be_visible()
+    # The header names the office (the token has no e-mail), not the account's id.
+    expect(page.locator(".site-header .who")).to_have_text("Affiliate office AASC")
     check_page(page, "office-start")
     nav(page, "Post a roster")
     page.get_by_label("Class id").fill("FH-2030-06")
@@ -209,6 +222,13 @@ def test_staff_record_a_check_with_the_servers_word_beside_the_amount(stack, pag
     expect(paid.locator(".badge")).to_have_text("Paid")
     expect(paid.get_by_role("row", name=re.compile("chk 1042"))).to_contain_text("$175.00")
     expect(paid.get_by_role("row", name=re.compile("chk 1042"))).to_contain_text("Check")
+    # Its history says it as staff read it: dollars, a date, the method's name; never `amount_cents: 17500`.
+    assert history_entry(page, "Mail or fax payment recorded") == {
+        "Invoice": f"INV-{YEAR}-M-4006", "Amount": "$175.00", "Paid by": "Check", "Reference": "chk 1042",
+        "Received on": f"November 10, {YEAR - 1}"}
+    expect(page.get_by_role("region", name="History", exact=True)).to_contain_text(
+        re.compile(r"by institute staff \(staff-jo\)"))
+    expect(page.get_by_role("region", name="History", exact=True)).not_to_contain_text("_cents")
     check_page(page, "staff-member-invoices")
 
 
@@ -242,8 +262,14 @@ def test_staff_download_the_lapsed_report_as_csv(stack, page: Page) -> None:
     invoice_run(stack)
     assert stack.request("PUT", "/_local/clock", json={"today": f"{YEAR}-04-02"}).status_code == 200
     try:
-        staff_sign_in(page, stack, start="/staff/reports")
+        # A user pool's account id is a UUID; with no e-mail or name in the token the header says the role instead.
+        account = str(uuid.uuid4())
+        sign_in(page, stack.url, sub=account, groups="naaei", start="/staff/reports")
+        expect(page.locator(".site-header .who")).to_have_text("Institute staff")
+        expect(page.locator(".site-header")).not_to_contain_text(account)
         expect(page.get_by_role("row", name=re.compile("Nora Quinn"))).to_contain_text("Lapsed")
+        expect_readable_on_a_phone(page, page.get_by_role("region", name=f"Renewals of {YEAR}"), "Nora Quinn",
+                                   Affiliate="AASC", Status="Lapsed", CECs="Missing", Due="$")
         # The year at a glance: the chart's bar for lapsed renewals carries the count the summary gives.
         summary = stack.request("GET", f"/admin/summary?renewal_year={YEAR}", token=stack.staff_token()).json()
         chart = page.get_by_role("figure", name=re.compile("^Renewals by status"))
@@ -313,7 +339,10 @@ def test_staff_run_the_deadlines_then_waive_a_reinstatement_fee_from_the_members
         expect(waive.get_by_role("status")).to_contain_text(f"The fee is waived: invoice INV-{YEAR}-M-4014 now owes $175.00.")
         check_page(page, "staff-fee-waived")
         waive.get_by_role("link", name="Paul Ortiz's record").click()
-        expect(page.get_by_role("region", name="History", exact=True)).to_contain_text("Reinstatement fee waived")
+        assert history_entry(page, "Reinstatement fee waived") == {
+            "Invoice": f"INV-{YEAR}-M-4014", "Amount": "$50.00 → $0.00",
+            "Note": "Hospitalised in March: the board agreed to waive the fee."}
+        check_page(page, "staff-member-history")
     finally:
         assert stack.request("PUT", "/_local/clock", json={"today": TODAY}).status_code == 200
 
@@ -329,6 +358,8 @@ def test_an_affiliate_downloads_its_members_in_grace(stack, page: Page) -> None:
         table = page.get_by_role("region", name=f"Renewals of {YEAR}")
         expect(table.get_by_role("row", name=re.compile("Vera Grant"))).to_contain_text("In grace period")
         expect(table.get_by_role("row", name=re.compile("Otto Field"))).to_have_count(0)
+        expect_readable_on_a_phone(page, table, "Vera Grant", Status="In grace period", Paid="No", CECs="Missing",
+                                   Due="$175.00")
         check_page(page, "office-renewals")
         with page.expect_download() as download:
             page.get_by_role("button", name="Download CSV (in grace period)").click()
@@ -429,11 +460,30 @@ def test_staff_revoke_a_waiver_from_the_members_record(stack, page: Page) -> Non
     expect(page.get_by_role("region", name="Credentials", exact=True)).to_contain_text("None.")
     # The year and the history follow at once, without a reload.
     expect(year).not_to_contain_text("Waived")
-    history = page.get_by_role("region", name="History", exact=True)
-    expect(history.get_by_role("listitem").filter(has_text="Waiver revoked")).to_contain_text(
-        "note: Orders cancelled: not deployed after all.")
-    expect(history.get_by_role("listitem").filter(has_text="Waiver granted")).to_contain_text(
-        f"type military deployment, renewal year {YEAR}")
+    expect(page.get_by_role("region", name="History", exact=True).get_by_role("listitem").filter(
+        has_text="Waiver revoked")).to_contain_text("Orders cancelled: not deployed after all.")
+    assert history_entry(page, "Waiver granted") == {"Waiver": f"Military deployment, {YEAR}", "Note": "Orders seen."}
+    revoked = history_entry(page, "Waiver revoked")
+    assert revoked["Note"] == "Orders cancelled: not deployed after all." and revoked["Waiver"].endswith("(removed)")
     check_page(page, "staff-waiver-revoked")
+
+    # A field the portal has no words for yet is still shown, put into words; a yes/no reads as one.
+    def with_a_new_field(route) -> None:
+        answer = route.fetch()
+        body = answer.json()
+        body["items"].append({"at": f"{YEAR - 1}-11-15T15:00:00Z", "actor": "system:system", "action": "invoice.adjust",
+                              "changes": {"fee_waived": {"from": False, "to": True},
+                                          "courtesy_credit_cents": {"from": None, "to": 2500},
+                                          "contact.address.postal_code": {"from": "80903", "to": "80904"},
+                                          "effective_on": {"from": None, "to": f"{YEAR}-02-01"}}})
+        route.fulfill(response=answer, json=body)
+
+    page.route(re.compile(r".*/admin/members/M-4012/history.*"), with_a_new_field)
+    page.reload()
+    assert history_entry(page, "Invoice adjust") == {
+        "Reinstatement fee waived": "No → Yes", "Courtesy credit": "$25.00", "ZIP code": "80903 → 80904",
+        "Effective on": f"February 1, {YEAR}"}
+    expect(page.get_by_role("region", name="History", exact=True).get_by_role("listitem").filter(
+        has_text="Invoice adjust")).to_contain_text("by the system")
     renewal = stack.request("GET", f"/me/renewals/{YEAR}", token=stack.member_token("M-4012")).json()
     assert renewal["status"] != "waived"

@@ -28,6 +28,7 @@ def test_a_bad_phone_shows_the_servers_message_beside_the_field_then_saves(stack
     expect(page.get_by_role("heading", name=f"{YEAR} renewal")).to_be_visible()
     expect(page.get_by_text("Your renewal is due January 1, 2031.")).to_be_visible()
     expect(page.get_by_text("Report and submit 8 more CECs, 5 of them in-network.")).to_be_visible()
+    expect(page.locator(".site-header .who")).to_have_text("Member M-3001")  # no e-mail in the token: the member id
     check_page(page, "member-dashboard-before-invoice")
 
     page.get_by_role("link", name="Contact information").click()

@@ -25,6 +25,12 @@ export function when(value: string | null | undefined): string {
   return Number.isNaN(date.getTime()) ? value : stamp.format(date);
 }
 
+/** +17195550100 -> (719) 555-0100; anything else as stored. */
+export function usPhone(value: string | null | undefined): string {
+  const digits = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(value ?? "");
+  return digits ? `(${digits[1]}) ${digits[2]}-${digits[3]}` : (value ?? "");
+}
+
 /** CECs: whole or half numbers, "1 CEC", "2.5 CECs". */
 export function cecs(value: number): string {
   const number = Number.isInteger(value) ? String(value) : value.toFixed(1);

@@ -5,9 +5,24 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { useApp } from "../app-context";
+import type { Session } from "../auth";
 import { groupNames, navigation } from "../pages";
 import { SECURITY_PATH } from "../pages/account/security";
 import { SITE } from "./hooks";
+
+/**
+ * Who is signed in, in words the person recognises: the e-mail, else the name,
+ * else what they sign in as ("Institute staff", "Affiliate office AASC",
+ * "Member M-1001"). Never the token's `sub`: Cognito's is an opaque UUID.
+ */
+export function signedInAs(session: Session): string {
+  if (session.email) return session.email;
+  if (session.name) return session.name;
+  if (session.groups.includes("naaei")) return "Institute staff";
+  if (session.groups.includes("affiliate")) return session.affiliate ? `Affiliate office ${session.affiliate}` : "Affiliate office";
+  if (session.memberId) return `Member ${session.memberId}`;
+  return "Signed in";
+}
 
 export function Layout({ children }: { children: ComponentChildren }) {
   const { session, auth } = useApp();
@@ -39,8 +54,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
           <div class="account">
             {session ? (
               <>
-                {/* Who is signed in, in the words they know: a member id, the office, the e-mail; Cognito's sub is a UUID. */}
-                <span class="who">{session.memberId ?? session.affiliate ?? session.email ?? session.sub}</span>
+                <span class="who">{signedInAs(session)}</span>
                 <a href={SECURITY_PATH} class="small" aria-current={path === SECURITY_PATH ? "page" : undefined}>
                   Sign-in security
                 </a>

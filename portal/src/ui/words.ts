@@ -96,6 +96,66 @@ export const auditActions: Record<string, string> = {
   "cec_form.verified": "CEC form verified by the affiliate",
   "cec_form.rejected": "CEC form rejected by the affiliate",
   "roster.post": "Class roster posted",
+  "member.import.created": "Member created by an import",
+  "member.import.updated": "Record updated by an import",
+  "account.invited": "Invited to create an account",
+  "account.linked": "Sign-in account linked",
+};
+
+/** How a payment came in. */
+export const paymentMethods: Record<string, string> = {
+  card: "Card (online)",
+  check: "Check",
+  money_order: "Money order",
+  card_by_phone: "Card taken by phone",
+};
+
+/**
+ * The fields an audit entry names, as staff say them. A field not listed here
+ * is still shown, its name put into words (`contact.address.postal_code` ->
+ * "Contact address postal code"), so nothing recorded is hidden.
+ */
+export const auditFields: Record<string, string> = {
+  // In the order an entry lists them.
+  invoice_id: "Invoice",
+  submission_id: "CEC submission",
+  form_id: "CEC form",
+  request_id: "Waiver request",
+  waiver: "Waiver",
+  waiver_id: "Waiver",
+  type: "Type",
+  renewal_year: "Renewal year",
+  status: "Status",
+  amount_cents: "Amount",
+  overpaid_cents: "Overpaid",
+  fee_waived: "Reinstatement fee waived",
+  method: "Paid by",
+  reference: "Reference",
+  received_on: "Received on",
+  added: "Credentials added",
+  voided: "Credentials voided",
+  repriced: "Credentials repriced",
+  cec_required: "CECs required",
+  in_network_required: "In-network CECs required",
+  approved_activity_ids: "Activities approved",
+  rejected_activity_ids: "Activities rejected",
+  credited: "Members credited",
+  account: "Account",
+  how: "How",
+  first_name: "First name",
+  last_name: "Last name",
+  affiliate: "Affiliate",
+  credentials: "Credentials",
+  "contact.email": "E-mail",
+  "contact.phone": "Phone",
+  "contact.address.line1": "Address line 1",
+  "contact.address.line2": "Address line 2",
+  "contact.address.city": "City",
+  "contact.address.state": "State",
+  "contact.address.postal_code": "ZIP code",
+  "contact.address.country": "Country",
+  reason: "Reason",
+  note: "Note",
 };
 
 /** An audit action without a phrase of its own: `waiver_request.decide` -> "Waiver request decide". */

@@ -7,6 +7,7 @@ import { must, type Schemas } from "../../api/client";
 import { ErrorSummary, Saved, SubmitButton, TextField } from "../../ui/forms";
 import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
 import { Show } from "../../ui/states";
+import { usPhone } from "../../ui/format";
 
 type Member = Schemas["Member"];
 
@@ -30,12 +31,6 @@ const LABELS: Record<string, string> = {
   "address.state": "State",
   "address.postal_code": "ZIP code",
 };
-
-/** +17195550100 -> (719) 555-0100; anything else as stored. */
-export function usPhone(value: string | null | undefined): string {
-  const digits = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(value ?? "");
-  return digits ? `(${digits[1]}) ${digits[2]}-${digits[3]}` : (value ?? "");
-}
 
 function valuesOf(member: Member): Values {
   const contact = member.contact ?? {};

@@ -8,7 +8,7 @@ import { ApiError, must, type Schemas } from "../../api/client";
 import { ErrorSummary, SelectField, SubmitButton, TextField } from "../../ui/forms";
 import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
 import { Show } from "../../ui/states";
-import { usPhone } from "../member/contact";
+import { usPhone } from "../../ui/format";
 
 type Code = Schemas["CredentialCode"];
 const CODES: Code[] = ["CAM", "CALP", "CAPS", "CAS", "AIME", "CAMT"];

@@ -7,13 +7,9 @@ import { day, money } from "../../ui/format";
 import { usePaged } from "../../ui/hooks";
 import { InvoiceLines } from "../../ui/renewal";
 import { Badge, Empty, Failed, Show, TableScroll } from "../../ui/states";
-import { invoiceStatus, word } from "../../ui/words";
+import { invoiceStatus, paymentMethods, word } from "../../ui/words";
 
 type Invoice = Schemas["Invoice"];
-
-const METHODS: Record<string, string> = {
-  card: "Card (online)", check: "Check", money_order: "Money order", card_by_phone: "Card taken by phone",
-};
 
 export function MemberInvoices({ memberId, round }: { memberId: string; round: number }) {
   const { api } = useApp();
@@ -79,7 +75,7 @@ function Payments({ invoice: inv }: { invoice: Invoice }) {
           {inv.payments.map((p) => (
             <tr key={p.payment_id}>
               <td class="nowrap">{day(p.received_at, "short")}</td>
-              <td>{METHODS[p.method] ?? word({}, p.method)}</td>
+              <td>{word(paymentMethods, p.method)}</td>
               <td class="mono">{p.reference ?? ""}</td>
               <td class="amount">{money(p.amount_cents, p.currency)}</td>
             </tr>

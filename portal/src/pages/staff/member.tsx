@@ -4,14 +4,14 @@
 import { useEffect, useState } from "preact/hooks";
 import { useApp } from "../../app-context";
 import { ApiError, must, type Api, type Schemas } from "../../api/client";
-import { day, money, plural, when } from "../../ui/format";
+import { day, money, plural, usPhone, when } from "../../ui/format";
 import { fieldId, Saved, TextArea } from "../../ui/forms";
 import { usePageTitle, useLoad, usePaged, useSubmit } from "../../ui/hooks";
 import { ActivityTable } from "../../ui/activities";
+import { AuditChanges, auditActor } from "../../ui/audit";
 import { CecBar, RenewalBadge } from "../../ui/renewal";
 import { Empty, Failed, Show } from "../../ui/states";
 import { auditAction, credentialStatus, waiverTypes, word } from "../../ui/words";
-import { usPhone } from "../member/contact";
 import { MemberAccount } from "./member-account";
 import { MemberInvoices } from "./member-invoices";
 
@@ -122,9 +122,8 @@ export function MemberRecord({ memberId }: { memberId: string }) {
               {history.items.map((entry, index) => (
                 <li key={`${entry.at}-${index}`}>
                   <strong>{auditAction(entry.action)}</strong>{" "}
-                  <small class="hint">{when(entry.at)} by {entry.actor}</small>
-                  <br />
-                  <small class="changes">{describe(entry.changes)}</small>
+                  <small class="hint">{when(entry.at)} by {auditActor(entry.actor)}</small>
+                  <AuditChanges action={entry.action} changes={entry.changes} />
                 </li>
               ))}
             </ol>
@@ -135,30 +134,6 @@ export function MemberRecord({ memberId }: { memberId: string }) {
       </section>
     </>
   );
-}
-
-/** An audit entry's changes in a line: "contact.phone: +1719… → +1303…; note: …" (a new value alone when there was none). */
-function describe(changes: Record<string, unknown>): string {
-  return Object.entries(changes ?? {}).map(([key, value]) => {
-    if (value && typeof value === "object" && "from" in (value as object) && "to" in (value as object)) {
-      const change = value as { from: unknown; to: unknown };
-      return change.from === null || change.from === undefined
-        ? `${key}: ${short(change.to)}`
-        : `${key}: ${short(change.from)} → ${short(change.to)}`;
-    }
-    return `${key}: ${short(value)}`;
-  }).join("; ");
-}
-
-function short(value: unknown): string {
-  if (value === null || value === undefined) return "none";
-  if (Array.isArray(value)) return value.map((v) => (v && typeof v === "object" && "code" in v ? String((v as { code: string }).code) : short(v))).join(", ");
-  // A record (a waiver, an address) as its fields in words, never as JSON; ids are on the record itself.
-  const text = typeof value === "object"
-    ? Object.entries(value as Record<string, unknown>).filter(([key]) => !key.endsWith("_id"))
-        .map(([key, v]) => `${key.replace(/_/g, " ")} ${typeof v === "string" ? v.replace(/_/g, " ") : short(v)}`).join(", ")
-    : String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 
 function YearSummary({ memberId, renewal: r }: { memberId: string; renewal: Schemas["Renewal"] }) {

@@ -10,9 +10,10 @@ import { ErrorSummary, Saved, SelectField, SubmitButton, TextArea, TextField } f
 import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
 import { Empty, Show, TableScroll } from "../../ui/states";
 import { useMemberName } from "../../ui/member-name";
-import { invoiceStatus, word } from "../../ui/words";
+import { invoiceStatus, paymentMethods, word } from "../../ui/words";
 
-const METHODS: [string, string][] = [["check", "Check"], ["money_order", "Money order"], ["card_by_phone", "Card taken by phone"]];
+// Staff record the ways a payment comes by post, fax or phone; a card online comes through checkout.
+const METHODS = (["check", "money_order", "card_by_phone"] as const).map((m): [string, string] => [m, paymentMethods[m]]);
 const LABELS: Record<string, string> = {
   invoice_id: "Invoice number", method: "Paid by", reference: "Reference", amount_cents: "Amount", received_on: "Received on",
 };

@@ -8,11 +8,9 @@ import { ExportOffer } from "../../ui/export";
 import { money, seasonYear } from "../../ui/format";
 import { SelectField, TextField } from "../../ui/forms";
 import { usePageTitle, useLoad, usePaged, useSubmit } from "../../ui/hooks";
-import { Empty, Failed, Show, TableScroll } from "../../ui/states";
-import { RenewalBadge } from "../../ui/renewal";
+import { Failed, Show } from "../../ui/states";
+import { RENEWAL_STATUSES, RenewalsTable, statusChoices } from "../../ui/renewals-table";
 import { renewalStatus, word } from "../../ui/words";
-
-const STATUSES = ["open", "grace", "lapsed", "renewed", "waived"];
 
 export function Reports() {
   usePageTitle("Reports");
@@ -46,7 +44,7 @@ function Summary({ year }: { year: number }) {
 }
 
 function SummaryView({ summary: s }: { summary: Schemas["Summary"] }) {
-  const counts = STATUSES.map((status) => [status, s.by_status[status] ?? 0] as const);
+  const counts = RENEWAL_STATUSES.map((status) => [status, s.by_status[status] ?? 0] as const);
   const most = Math.max(1, ...counts.map(([, n]) => n));
   return (
     <div class="grid-2">
@@ -105,7 +103,6 @@ function Renewals({ year }: { year: number }) {
         else throw error;
       }
     });
-  const rows = renewals.items;
   return (
     <section class="card" aria-labelledby="renewals-title">
       <div class="card-header">
@@ -114,42 +111,12 @@ function Renewals({ year }: { year: number }) {
           Download CSV{status ? ` (${word(renewalStatus, status).toLowerCase()})` : ""}
         </button>
       </div>
-      <SelectField name="status" label="Status" value={status} onValue={setStatus} options={[["", "Every status"], ...STATUSES.map((s) => [s, word(renewalStatus, s)] as [string, string])]} />
+      <SelectField name="status" label="Status" value={status} onValue={setStatus} options={statusChoices} />
       <TextField name="affiliate" label="Affiliate" class="short" hint="An affiliate's code, for example AASC; empty for every affiliate." value={affiliateInput} onValue={setAffiliate} />
       {download.error && <Failed error={download.error} />}
       {tooBig && <ExportOffer year={year} status={(status || null) as Schemas["ExportIn"]["status"]} affiliate={affiliate || null} />}
-      <Show load={renewals.first} what="Loading renewals">
-        {() => rows.length === 0 ? <Empty>{affiliate ? `No renewals of ${affiliate}'s members with this status.` : "No renewals with this status."}</Empty> : (
-          <TableScroll label={`Renewals of ${year}`}>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Member</th>
-                  <th scope="col">Affiliate</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Paid</th>
-                  <th scope="col">CECs</th>
-                  <th scope="col" class="amount">Due</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => (
-                  <tr key={r.member_id}>
-                    <td><a href={`/staff/members/${r.member_id}`}>{r.name}</a> <span class="mono hint">{r.member_id}</span></td>
-                    <td>{(r as { affiliate?: string }).affiliate ?? ""}</td>
-                    <td><RenewalBadge status={r.status} /></td>
-                    <td>{r.paid ? "Yes" : "No"}</td>
-                    <td>{r.cec_complete ? "Complete" : "Missing"}</td>
-                    <td class="amount">{money(r.amount_due_cents)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableScroll>
-        )}
-      </Show>
-      {renewals.error && <Failed error={renewals.error} />}
-      {renewals.hasMore && <button type="button" class="outline" onClick={renewals.showMore} disabled={renewals.busy}>Show more</button>}
+      <RenewalsTable rows={renewals} label={`Renewals of ${year}`} affiliate memberHref={(id) => `/staff/members/${id}`}
+        empty={affiliate ? `No renewals of ${affiliate}'s members with this status.` : "No renewals with this status."} />
     </section>
   );
 }
