@@ -182,13 +182,15 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def load_handler(function: template.Function) -> Callable[[dict[str, Any], Any], Any]:
+def load_handler(function: template.Function, module_name: str | None = None) -> Callable[[dict[str, Any], Any], Any]:
     """Imports functions/<name>/app.py under its own module name (every function's
-    module is app.py; a shared name would make them overwrite each other)."""
+    module is app.py; a shared name would make them overwrite each other). Another
+    `module_name` loads another copy of it: another Lambda environment
+    (local/environments.py)."""
     if str(template.LAYER_PATH) not in sys.path:
         sys.path.insert(0, str(template.LAYER_PATH))
     module_file, _, attribute = function.handler.rpartition(".")
-    module_name = f"lambda_{function.logical_id}"
+    module_name = module_name or f"lambda_{function.logical_id}"
     # One import at a time: the module is in sys.modules before it has run, so a
     # second request arriving meanwhile would find it without its handler.
     with _LOADING:

@@ -9,7 +9,9 @@ HTTP API requests resolved at once on two functions could read each other's
 event (a staff request resolved with a concurrent `/health` request's event,
 which has no claims, answered 401 and signed the portal out). HTTP API
 invocations therefore take turns across all functions; queue, schedule and
-trigger invocations of different functions still run in parallel.
+trigger invocations of different functions still run in parallel. (The storm
+tests, which race one function on many threads, give each thread its own
+environment instead: local/environments.py.)
 """
 
 from __future__ import annotations

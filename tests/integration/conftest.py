@@ -222,8 +222,12 @@ class Api:
             query=query, headers={"content-type": "application/json"}, body=payload, claims=claims,
         )
         function = self.functions[match.function]
-        response = apigw.load_handler(function)(event, apigw.LambdaContext(function.logical_id))
+        response = self.handler(function)(event, apigw.LambdaContext(function.logical_id))
         return Reply(response["statusCode"], response.get("headers", {}), response.get("body", ""))
+
+    def handler(self, function: template.Function) -> Any:
+        """The function's handler (the storms give each thread its own: local/environments.py)."""
+        return apigw.load_handler(function)
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ def deliver(api, event, *, secret=SECRET, timestamp=None, signature=None, raw=No
         headers["stripe-signature"] = header
     request = apigw.http_event(method="POST", path="/webhooks/stripe", route_key="POST /webhooks/stripe",
                                headers=headers, body=payload)
-    response = apigw.load_handler(function)(request, apigw.LambdaContext("webhook"))
+    response = api.handler(function)(request, apigw.LambdaContext("webhook"))
     return response["statusCode"], json.loads(response["body"])
 
 
