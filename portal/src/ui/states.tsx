@@ -1,5 +1,6 @@
 // Loading, empty and failed states every page uses, so none is left blank.
 import type { ComponentChildren } from "preact";
+import { useEffect, useId, useRef, useState } from "preact/hooks";
 import type { ApiError } from "../api/client";
 
 export function Loading({ what = "Loading" }: { what?: string }) {
@@ -51,11 +52,37 @@ export function RunBadge({ status }: { status: "running" | "completed" | "failed
   );
 }
 
-/** A wide table's frame: scrolls sideways on a phone, and can be scrolled with the keyboard. */
+/**
+ * A wide table's frame: scrolls sideways on a phone, and can be scrolled with
+ * the keyboard. While the table is wider than its frame, a line above it says
+ * so (and describes the region to a screen reader), since a cut-off column
+ * alone does not tell anyone there is more.
+ */
 export function TableScroll({ label, children }: { label: string; children: ComponentChildren }) {
+  const frame = useRef<HTMLDivElement>(null);
+  const [wide, setWide] = useState(false);
+  const hint = useId();
+  useEffect(() => {
+    const element = frame.current;
+    if (!element) return undefined;
+    const measure = () => setWide(element.scrollWidth > element.clientWidth + 1);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    if (element.firstElementChild) observer.observe(element.firstElementChild);
+    return () => observer.disconnect();
+  }, []);
   return (
-    <div class="table-scroll" tabIndex={0} role="region" aria-label={label}>
-      {children}
-    </div>
+    <>
+      {wide && (
+        <p class="scroll-hint" id={hint}>
+          Scroll sideways for more columns <span aria-hidden="true">→</span>
+        </p>
+      )}
+      <div class="table-scroll" ref={frame} tabIndex={0} role="region" aria-label={label}
+        aria-describedby={wide ? hint : undefined}>
+        {children}
+      </div>
+    </>
   );
 }
