@@ -182,7 +182,10 @@ def bench_operation(api: Api, counter: harness.AwsCallCounter, operation: Operat
 def run(iterations: int = 200, warmup: int = 10) -> list[dict[str, Any]]:
     from local import template
 
-    env = harness.template_environment(next(iter(template.functions().values())), table_name=TABLE)
+    # Every function's settings: the operations run several functions in this one process.
+    env: dict[str, str] = {}
+    for function in template.functions().values():
+        env.update(harness.template_environment(function, table_name=TABLE))
     # No X-Ray daemon in process; logs at WARNING keep the table readable.
     harness.prepare_process({**env, "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"})
 
