@@ -10,7 +10,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from conftest import YEAR, check_page, put_member, sign_in
+from conftest import YEAR, check_page, expect_readable_on_a_phone, put_member, sign_in
 
 HEADER = ("member_id,first_name,last_name,email,phone,address_line1,address_line2,city,state,postal_code,country,"
           "affiliate,credentials,renewed_through")
@@ -43,6 +43,9 @@ def test_staff_import_a_member_file_from_the_console(stack, page: Page, tmp_path
     expect(rejected.get_by_role("cell", name=re.compile("^Not a valid e-mail address"))).to_be_visible()
     expect(dry_run.get_by_text("4 members would be created and 0 members updated.")).to_be_visible()
     check_page(page, "staff-import-dry-run")
+    # On a phone each rejected row is a card: its row, column and problem read without a sideways scroll.
+    expect_readable_on_a_phone(page, rejected.locator(".table-scroll"), "credentials", Row="7", Column="credentials",
+                               Problem="Unknown credential code 'XYZ'")
     assert stack.request("GET", "/admin/members/GL-0", token=stack.staff_token()).status_code == 404
 
     page.get_by_label("Invite every imported member who has no account yet").check()

@@ -2,12 +2,11 @@
 // one row a member, a page at a time. On a phone each row stands as a card of
 // its own, every value beside its column's name, so nothing needs a sideways
 // scroll; from a tablet's width up it is an ordinary table.
-import type { ComponentChildren } from "preact";
 import type { Schemas } from "../api/client";
 import { money } from "./format";
 import type { Paged } from "./hooks";
 import { RenewalBadge } from "./renewal";
-import { Empty, Failed, Show, TableScroll } from "./states";
+import { Empty, Failed, LabelledCell, Show, TableScroll } from "./states";
 import { renewalStatus, word } from "./words";
 
 type Row = Schemas["RenewalRow"];
@@ -16,16 +15,6 @@ type Row = Schemas["RenewalRow"];
 export const RENEWAL_STATUSES = ["open", "grace", "lapsed", "renewed", "waived"];
 export const statusChoices: [string, string][] = [["", "Every status"],
   ...RENEWAL_STATUSES.map((s): [string, string] => [s, word(renewalStatus, s)])];
-
-/** A cell's column name, shown only where the row is stacked (hidden from assistive technology: the header says it). */
-function Cell({ label, class: className, children }: { label: string; class?: string; children: ComponentChildren }) {
-  return (
-    <td class={className}>
-      <span class="cell-label" aria-hidden="true">{label}</span>
-      <span class="cell-value">{children}</span>
-    </td>
-  );
-}
 
 export function RenewalsTable({ rows, label, empty, affiliate = false, memberHref }: {
   rows: Paged<Row>;
@@ -59,11 +48,11 @@ export function RenewalsTable({ rows, label, empty, affiliate = false, memberHre
                     <td class="stack-title">
                       {memberHref ? <a href={memberHref(r.member_id)}>{r.name}</a> : r.name} <span class="mono hint">{r.member_id}</span>
                     </td>
-                    {affiliate && <Cell label="Affiliate">{r.affiliate ?? ""}</Cell>}
-                    <Cell label="Status"><RenewalBadge status={r.status} /></Cell>
-                    <Cell label="Paid">{r.paid ? "Yes" : "No"}</Cell>
-                    <Cell label="CECs">{r.cec_complete ? "Complete" : "Missing"}</Cell>
-                    <Cell label="Due" class="amount">{money(r.amount_due_cents)}</Cell>
+                    {affiliate && <LabelledCell label="Affiliate">{r.affiliate ?? ""}</LabelledCell>}
+                    <LabelledCell label="Status"><RenewalBadge status={r.status} /></LabelledCell>
+                    <LabelledCell label="Paid">{r.paid ? "Yes" : "No"}</LabelledCell>
+                    <LabelledCell label="CECs">{r.cec_complete ? "Complete" : "Missing"}</LabelledCell>
+                    <LabelledCell label="Due" class="amount">{money(r.amount_due_cents)}</LabelledCell>
                   </tr>
                 ))}
               </tbody>

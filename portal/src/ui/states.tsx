@@ -86,3 +86,21 @@ export function TableScroll({ label, children }: { label: string; children: Comp
     </>
   );
 }
+
+/**
+ * A cell of a table drawn as a card a row on a phone (`<table class="stack">`):
+ * its column's name beside the value there, hidden from assistive technology,
+ * which has the column headers.
+ */
+export function LabelledCell({ label, class: className, children }: {
+  label: string;
+  class?: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <td class={className}>
+      <span class="cell-label" aria-hidden="true">{label}</span>
+      <span class="cell-value">{children}</span>
+    </td>
+  );
+}

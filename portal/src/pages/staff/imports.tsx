@@ -10,7 +10,7 @@ import { plural, when } from "../../ui/format";
 import { ErrorSummary, Field, SubmitButton } from "../../ui/forms";
 import { usePageTitle, useLoad, useSubmit } from "../../ui/hooks";
 import { RunBar, RunCard, RunsTable, useRun, type Column } from "../../ui/runs";
-import { RunBadge, Empty, Show, TableScroll } from "../../ui/states";
+import { RunBadge, Empty, LabelledCell, Show, TableScroll } from "../../ui/states";
 
 type Run = Schemas["ImportRun"];
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
@@ -231,7 +231,7 @@ function RejectedRows({ url, rejected }: { url: string; rejected: number }) {
       <Show load={rows} what="Reading the error file">
         {(list) => list.length === 0 ? <Empty>No row was rejected.</Empty> : (
           <TableScroll label="Rejected rows">
-            <table>
+            <table class="stack">
               <thead>
                 <tr>
                   <th scope="col">Row</th>
@@ -242,9 +242,9 @@ function RejectedRows({ url, rejected }: { url: string; rejected: number }) {
               <tbody>
                 {list.slice(0, SHOWN_ERRORS).map((e, index) => (
                   <tr key={`${e.row}-${e.column}-${index}`}>
-                    <td>{e.row}</td>
-                    <td class="mono">{e.column || "(the row)"}</td>
-                    <td>{e.message}</td>
+                    <LabelledCell label="Row">{e.row}</LabelledCell>
+                    <LabelledCell label="Column"><span class="mono">{e.column || "(the row)"}</span></LabelledCell>
+                    <LabelledCell label="Problem">{e.message}</LabelledCell>
                   </tr>
                 ))}
               </tbody>
