@@ -67,6 +67,7 @@ def deliver(table: str, queue_urls: dict[str, str], expected: dict[str, str], ra
     import boto3
 
     from local import apigw, template
+    from local.environments import Environments
     from local.pipes import stream_pipes
     from local.sqs import records_to_delete, sqs_event
     from renewal import emails
@@ -76,7 +77,9 @@ def deliver(table: str, queue_urls: dict[str, str], expected: dict[str, str], ra
     function = template.functions()["EmailSenderFunction"]
     (source,) = function.sqs_sources
     senders = int(function.environment["EMAIL_SENDERS"])
-    handler = apigw.load_handler(function)
+    # Each sender its own copy of the handler module (its own batch processor, whose
+    # per-batch state two threads sharing one would mix up): two Lambda instances.
+    environments = Environments()
     sqs = _Serialized(boto3.client("sqs"), lock)
     queue_url = queue_urls["EmailQueue"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -172,7 +175,8 @@ def deliver(table: str, queue_urls: dict[str, str], expected: dict[str, str], ra
                 idle_since = None
                 duplicate_some(batch)
                 try:
-                    response = handler(sqs_event(batch, queue_arn), apigw.LambdaContext(function.logical_id, 60))
+                    response = environments.handler(function)(sqs_event(batch, queue_arn),
+                                                              apigw.LambdaContext(function.logical_id, 60))
                 except Killed:
                     continue  # nothing deleted: the batch comes back after the visibility timeout
                 done = records_to_delete(batch, response, source["report_failures"])
@@ -197,6 +201,11 @@ def deliver(table: str, queue_urls: dict[str, str], expected: dict[str, str], ra
                        .sent_messages if "credential renewal invoice" in m.subject)
     wanted = set(expected.values())
     lost = sorted(wanted - set(received))
+    # What became of a lost notice's outbox e-mail, to tell a loss in the code from one in the bench.
+    outbox = {item.get("member_id"): item for item in _outbox(table)} if lost else {}
+    members_by_address = {address: member for member, address in expected.items()}
+    lost_states = [{k: str(v) for k, v in outbox.get(members_by_address.get(a), {}).items()
+                    if k in ("status", "attempts", "lease_until", "error", "member_id")} for a in lost[:5]]
     twice = sorted(address for address, n in received.items() if n > 1)
     busiest = _busiest_second(sends)
     measured = (len(sends) - 1) / (sends[-1] - sends[0]) if len(sends) > 1 else 0.0
@@ -207,6 +216,7 @@ def deliver(table: str, queue_urls: dict[str, str], expected: dict[str, str], ra
         "faults": dict(faults),
         "lost": len(lost),
         "lost_examples": lost[:5],
+        "lost_outbox_states": lost_states,
         "sent_twice": len(twice),
         "sent_twice_examples": twice[:5],
         "rate_set_per_second": rate,
@@ -218,6 +228,19 @@ def deliver(table: str, queue_urls: dict[str, str], expected: dict[str, str], ra
         # A second's window may catch one send of the next interval at each edge.
         "pass": not lost and not twice and busiest <= rate + senders and len(sends) == len(wanted),
     }
+
+
+def _outbox(table: str) -> list[dict[str, Any]]:
+    """The invoice e-mails of the outbox (read once, after the run: a Scan is fine here)."""
+    import boto3
+
+    from renewal import keys
+    from renewal.adapters import store
+
+    items = []
+    for page in boto3.client("dynamodb").get_paginator("scan").paginate(TableName=table):
+        items += [store.from_item(i) for i in page["Items"] if i["PK"]["S"].startswith(keys.MAIL_PREFIX)]
+    return [i for i in items if "invoice" in str(i.get("subject", "")).lower()]
 
 
 def _in_queue(sqs: Any, queue_url: str) -> int:

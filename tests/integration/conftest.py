@@ -15,6 +15,7 @@ import pytest
 from moto import mock_aws
 
 from local import apigw, template
+from local.environments import Environments, isolated
 from local.pipes import stream_pipes
 
 TABLE = "renewal-test"
@@ -204,11 +205,17 @@ def member_claims(member_id: str) -> dict[str, Any]:
 
 
 class Api:
-    """Sends requests to the handlers the template routes them to."""
+    """Sends requests to the handlers the template routes them to. A test's own
+    thread uses each function's module as loaded once; every other thread (a
+    test racing requests) is a Lambda environment of its own, with its own copy
+    of the handler module (local/environments.py): in Lambda, concurrent
+    requests run in separate processes and never share a resolver or a batch
+    processor."""
 
-    def __init__(self) -> None:
+    def __init__(self, environments: Environments | None = None) -> None:
         self.functions = template.functions()
         self.router = apigw.Router(self.functions)
+        self.environments = environments or Environments()
 
     def request(
         self, method: str, path: str, *, claims: dict[str, Any] | None = None, body: Any = None, raw: str | None = None,
@@ -226,13 +233,15 @@ class Api:
         return Reply(response["statusCode"], response.get("headers", {}), response.get("body", ""))
 
     def handler(self, function: template.Function) -> Any:
-        """The function's handler (the storms give each thread its own: local/environments.py)."""
-        return apigw.load_handler(function)
+        if threading.current_thread() is threading.main_thread():
+            return apigw.load_handler(function)
+        return self.environments.handler(function)
 
 
 @pytest.fixture
-def api(aws: Any) -> Api:
-    return Api()
+def api(aws: Any) -> Iterator[Api]:
+    with isolated():  # Powertools' request state per thread while requests may race
+        yield Api()
 
 
 class _Serialized:

@@ -4,9 +4,10 @@ proves nothing was lost or counted twice.
 Threads race through the real handlers and domain code against one moto
 backend; each AWS call is atomic (as DynamoDB's are), the interleaving between
 calls is whatever the threads make of it. Each thread is a Lambda environment
-of its own (local/environments.py: its own copy of each handler module, and
-Powertools' request state kept per thread), so two requests racing never read
-each other's event, as in Lambda, where they run in separate processes. Each storm prints its figures
+of its own (the `api` fixture, local/environments.py: its own copy of each
+handler module, and Powertools' request state kept per thread), so two
+requests racing never read each other's event, as in Lambda, where they run
+in separate processes. Each storm prints its figures
 (`storm: ...`); docs/reliability.md quotes them from `make storms`, which runs
 these with the full sizes (10,000 members, 50 submissions, 10 races); `make test`
 runs them smaller (60 members, 10 submissions, 3 races).
@@ -19,7 +20,7 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -27,11 +28,11 @@ import boto3
 import pytest
 
 from local import apigw, template
-from local.environments import Environments, isolated
+from local.environments import Environments
 from local.sqs import records_to_delete, sqs_event
 from renewal import keys
 from renewal.adapters import store
-from tests.integration.conftest import QUEUES, STAFF, TABLE, Api, _Serialized, drain, member_claims
+from tests.integration.conftest import QUEUES, STAFF, TABLE, _Serialized, drain, member_claims
 from tests.integration.payloads import RULE_SET_2027
 from tests.integration.test_payments import (  # noqa: F401 (invoiced is a fixture)
     INVOICE, deliver, invoice, invoiced, session_event,
@@ -42,15 +43,6 @@ FULL = os.environ.get("STORM_SCALE") == "full"
 MEMBERS = int(os.environ.get("STORM_MEMBERS", "10000" if FULL else "60"))
 SUBMISSIONS = 50 if FULL else 10
 RACES = 10 if FULL else 3
-
-
-@pytest.fixture(autouse=True)
-def environments(monkeypatch) -> Iterator[Environments]:
-    """Every thread its own Lambda environment, for every request and queue consumer of a storm."""
-    with isolated():
-        found = Environments()
-        monkeypatch.setattr(Api, "handler", lambda _, function: found.handler(function))
-        yield found
 
 
 def report(storm: str, **figures: Any) -> None:
@@ -153,7 +145,7 @@ def _drain_together(environments: Environments, queue: str, function_id: str, wo
     return sum(delivered.values())
 
 
-def test_three_invoice_runs_at_once_invoice_each_member_exactly_once(api, serialized_calls, environments):
+def test_three_invoice_runs_at_once_invoice_each_member_exactly_once(api, serialized_calls):
     assert api.request("PUT", "/admin/rule-sets/2027", claims=STAFF, body=RULE_SET_2027).status == 200
     _seed_members(MEMBERS)
     started = at_once([lambda: api.request("POST", "/admin/invoice-runs", claims=STAFF, body={"renewal_year": 2027})
@@ -161,7 +153,7 @@ def test_three_invoice_runs_at_once_invoice_each_member_exactly_once(api, serial
     assert [reply.status for reply in started] == [202, 202, 202]
     run_ids = [reply.json()["run_id"] for reply in started]
     began = time.monotonic()
-    messages = _drain_together(environments, "InvoiceJobQueue", "InvoiceGenerationFunction", workers=6)
+    messages = _drain_together(api.environments, "InvoiceJobQueue", "InvoiceGenerationFunction", workers=6)
     invoices = [i for i in items("MEMBER#S-") if i["SK"].startswith(keys.INVOICE_PREFIX)]
     per_member = Counter(i["member_id"] for i in invoices)
     runs = [api.request("GET", f"/admin/invoice-runs/{run_id}", claims=STAFF).json() for run_id in run_ids]
@@ -321,8 +313,7 @@ def _pay_on_1_april(api, member_id: str, how: str, amount: int, in_grace: bool, 
     return record
 
 
-def test_a_deadline_run_racing_payments_on_1_april_charges_the_fee_once_or_not_at_all(invoiced, serialized_calls,
-                                                                                       environments):
+def test_a_deadline_run_racing_payments_on_1_april_charges_the_fee_once_or_not_at_all(invoiced, serialized_calls):
     import datetime as dt
     import random
 
@@ -348,8 +339,8 @@ def test_a_deadline_run_racing_payments_on_1_april_charges_the_fee_once_or_not_a
         assert started.status == 202, started.text
         payers = {scenario: _pay_on_1_april(api, members[(round_, scenario)], *terms, jitter.uniform(0, 0.15))
                   for scenario, terms in ON_1_APRIL.items()}
-        statuses = at_once([lambda: _drain_together(environments, "DeadlineJobQueue", "RenewalDeadlinesFunction",
-                                                    workers=1)]
+        statuses = at_once([lambda: _drain_together(api.environments, "DeadlineJobQueue",
+                                                    "RenewalDeadlinesFunction", workers=1)]
                            + list(payers.values()), workers=1 + len(payers))
         run = api.request("GET", f"/admin/deadline-runs/{started.json()['run_id']}", claims=STAFF).json()
         assert run["status"] == "completed" and run["failed"] == 0, run
