@@ -212,10 +212,10 @@ class Api:
     requests run in separate processes and never share a resolver or a batch
     processor."""
 
-    def __init__(self, environments: Environments | None = None) -> None:
+    def __init__(self) -> None:
         self.functions = template.functions()
         self.router = apigw.Router(self.functions)
-        self.environments = environments or Environments()
+        self.environments = Environments()
 
     def request(
         self, method: str, path: str, *, claims: dict[str, Any] | None = None, body: Any = None, raw: str | None = None,
